@@ -1,0 +1,2 @@
+/** The in-memory reference `EventStore` adapter. */
+export * as MemoryEventStore from "./MemoryEventStore.ts"
