@@ -1,0 +1,176 @@
+/**
+ * An aggregate's events: their schemas, their stable type names, their schema versions and the
+ * upcasters that lift old versions. The catalog encodes typed events into envelopes on the way
+ * into a store and decodes envelopes back into typed events on the way out, so an event that
+ * does not match its schema never enters or leaves a store silently.
+ *
+ * Type names are `<aggregate>/<tag>` (e.g. `complaints/ComplaintReceived`) and never change.
+ * Stored data is the event's encoded form without its `_tag`, which the type name carries.
+ */
+import { Result, Schema, type SchemaAST } from "effect"
+import { freeze } from "immer"
+import { EventSchemaViolation } from "./Errors.ts"
+import type { EventMetadata, NewEvent, RecordedEvent } from "./Event.ts"
+import * as EventId from "./EventId.ts"
+import type * as Json from "./Json.ts"
+
+/** Lifts data of one schema version to the next. */
+export type Upcaster = (data: Json.Json) => Json.Json
+
+/** How an event type evolved: its current version and one upcaster per older version. */
+export interface EventVersioning {
+  /** The current schema version (default 1). */
+  readonly version: number
+  /** `upcasters[k]` turns version-k data into version-(k+1) data, for every k below `version`. */
+  readonly upcasters?: Readonly<Record<number, Upcaster>>
+}
+
+/** A tagged event schema: a struct whose `_tag` is a string literal. */
+type TaggedMember = Schema.Codec<{ readonly _tag: string }, { readonly _tag: string }>
+
+/** The catalog of one aggregate's events. */
+export interface EventCatalog<E extends { readonly _tag: string }> {
+  /** The aggregate's name, the prefix of every type name. */
+  readonly aggregate: string
+  /** The union schema of all events. */
+  readonly schema: Schema.Codec<E, unknown>
+  /** The stable type name stored for an event tag. */
+  readonly typeName: (tag: E["_tag"]) => string
+  /** Whether a stored event type belongs to this catalog. */
+  readonly owns: (eventType: string) => boolean
+  /** Encodes one event into an envelope ready to append. */
+  readonly encode: (
+    event: E,
+    context: { readonly streamId: string; readonly metadata?: EventMetadata; readonly eventId?: string }
+  ) => Result.Result<NewEvent, EventSchemaViolation>
+  /** Upcasts and decodes a stored event. */
+  readonly decode: (recorded: RecordedEvent) => Result.Result<E, EventSchemaViolation>
+}
+
+interface Entry {
+  readonly tag: string
+  readonly typeName: string
+  readonly version: number
+  readonly upcasters: Readonly<Record<number, Upcaster>>
+  readonly encode: (event: unknown) => Result.Result<unknown, Schema.SchemaError>
+  readonly decode: (data: unknown) => Result.Result<unknown, Schema.SchemaError>
+}
+
+const tagOf = (member: { readonly ast: SchemaAST.AST }): string => {
+  const ast = member.ast as SchemaAST.AST & {
+    readonly propertySignatures?: ReadonlyArray<{ readonly name: PropertyKey; readonly type: SchemaAST.AST }>
+  }
+  const tag = ast.propertySignatures?.find((p) => p.name === "_tag")?.type as { literal?: unknown } | undefined
+  if (typeof tag?.literal !== "string")
+    throw new Error("EventCatalog: every event schema needs a string `_tag` literal")
+  return tag.literal
+}
+
+/** Every event member of a union of tagged structs (nested unions are flattened). */
+const membersOf = (schema: unknown): ReadonlyArray<TaggedMember> => {
+  const members = (schema as { readonly members?: ReadonlyArray<unknown> }).members
+  return members === undefined ? [schema as TaggedMember] : members.flatMap(membersOf)
+}
+
+/** Splits `_tag` off an encoded event, leaving the stored data. */
+const withoutTag = (encoded: Record<string, unknown>): Record<string, unknown> => {
+  const { _tag, ...data } = encoded
+  return data
+}
+
+/**
+ * Builds a catalog from a union of `Schema.TaggedStruct` events.
+ *
+ * ```ts
+ * const Events = EventCatalog.make("complaints", Schema.Union([Received, Closed]), {
+ *   ComplaintReceived: { version: 2, upcasters: { 1: (data) => ({ ...data, tier: "standard" }) } }
+ * })
+ * ```
+ */
+export const make = <S extends Schema.Codec<{ readonly _tag: string }, unknown>>(
+  aggregate: string,
+  schema: S,
+  versioning: Partial<Record<S["Type"]["_tag"], EventVersioning>> = {}
+): EventCatalog<S["Type"]> => {
+  type E = S["Type"]
+  const byTag = new Map<string, Entry>()
+  const byType = new Map<string, Entry>()
+  for (const member of membersOf(schema)) {
+    const tag = tagOf(member)
+    const versions = (versioning as Record<string, EventVersioning | undefined>)[tag]
+    const version = versions?.version ?? 1
+    const upcasters = versions?.upcasters ?? {}
+    for (let k = 1; k < version; k++) {
+      if (typeof upcasters[k] !== "function") {
+        throw new Error(`EventCatalog ${aggregate}: ${tag} is at version ${version} but has no upcaster from ${k}`)
+      }
+    }
+    const entry: Entry = {
+      tag,
+      typeName: `${aggregate}/${tag}`,
+      version,
+      upcasters,
+      encode: Schema.encodeUnknownResult(member) as Entry["encode"],
+      decode: Schema.decodeUnknownResult(member) as Entry["decode"]
+    }
+    byTag.set(tag, entry)
+    byType.set(entry.typeName, entry)
+  }
+  // Stored envelopes that are frozen (the memory store's) never change, so decoding one once is
+  // enough: the schema's verdict on that exact object stays true.
+  const decoded = new WeakMap<RecordedEvent, E>()
+
+  const violation = (streamId: string, streamVersion: number, eventType: string, detail: string) =>
+    Result.fail(new EventSchemaViolation({ streamId, streamVersion, eventType, detail }))
+
+  return {
+    aggregate,
+    schema: schema as unknown as Schema.Codec<E, unknown>,
+    typeName: (tag) => byTag.get(tag)?.typeName ?? `${aggregate}/${tag}`,
+    owns: (eventType) => byType.has(eventType),
+    encode: (event, context) => {
+      const entry = byTag.get((event as { _tag?: unknown })?._tag as string)
+      if (entry === undefined) {
+        return violation(
+          context.streamId,
+          0,
+          `${aggregate}/${String((event as { _tag?: unknown })?._tag)}`,
+          "not an event of this aggregate"
+        )
+      }
+      const encoded = entry.encode(event)
+      if (Result.isFailure(encoded)) return violation(context.streamId, 0, entry.typeName, encoded.failure.message)
+      return Result.succeed({
+        eventId: context.eventId ?? EventId.make(),
+        eventType: entry.typeName,
+        schemaVersion: entry.version,
+        data: withoutTag(encoded.success as Record<string, unknown>) as Json.Json,
+        metadata: context.metadata ?? {}
+      })
+    },
+    decode: (recorded) => {
+      const cached = decoded.get(recorded)
+      if (cached !== undefined) return Result.succeed(cached)
+      const entry = byType.get(recorded.eventType)
+      const fail = (detail: string) => violation(recorded.streamId, recorded.streamVersion, recorded.eventType, detail)
+      if (entry === undefined) return fail(`not an event type of ${aggregate}`)
+      if (recorded.schemaVersion > entry.version) {
+        return fail(`stored with schema version ${recorded.schemaVersion}, newer than this reader's ${entry.version}`)
+      }
+      let data = recorded.data
+      try {
+        for (let k = recorded.schemaVersion; k < entry.version; k++) data = (entry.upcasters[k] as Upcaster)(data)
+      } catch (error) {
+        return fail(`upcasting from version ${recorded.schemaVersion} failed: ${String(error)}`)
+      }
+      if (typeof data !== "object" || data === null || Array.isArray(data)) return fail("event data must be an object")
+      const result = entry.decode({ ...data, _tag: entry.tag })
+      if (Result.isFailure(result)) return fail(result.failure.message)
+      if (!Object.isFrozen(recorded)) return result as Result.Result<E, never>
+      // A memoized event is handed to every later reader, so it must not be changeable by one.
+      const event = freeze(result.success as E, true)
+      decoded.set(recorded, event)
+      return Result.succeed(event)
+    }
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Folding many events with an evolve written as a mutation. A state that only the fold can see
+ * needs no proxy: the fold works on a private deep copy, lets `evolve` mutate it directly, and
+ * freezes the result once at the end. Callers therefore pay close to a hand-written mutable
+ * loop, yet only ever receive immutable states that share nothing mutable with their inputs.
+ */
+import { freeze } from "immer"
+import { mutableCopy } from "./mutableCopy.ts"
+
+/** An evolve: mutates the state it is given, or returns a replacement. */
+export type Evolve<S, E> = (state: S, event: E) => S | void
+
+/** Folds `events` onto a private copy of `from` and freezes the result. */
+export const foldPrivately = <S, E>(evolve: Evolve<S, E>, from: S, events: Iterable<E>): S => {
+  let state = mutableCopy(from)
+  for (const event of events) {
+    const replacement = evolve(state, event)
+    // A returned replacement may share (frozen) parts with earlier states: copy it to keep
+    // mutating freely. Evolves that mutate, the common style, never pay this.
+    if (replacement !== undefined) state = mutableCopy(replacement)
+  }
+  return freeze(state, true)
+}
