@@ -1,1 +1,4 @@
-export {}
+/** The production `EventStore` on PostgreSQL, on the Effect SQL stack. */
+export * as PgEventStore from "./PgEventStore.ts"
+/** Versioned, idempotent schema migrations for the PostgreSQL store. */
+export * as PgMigrations from "./PgMigrations.ts"

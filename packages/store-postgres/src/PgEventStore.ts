@@ -1,0 +1,443 @@
+/**
+ * The production `EventStore` on PostgreSQL, built on the Effect SQL stack. The layer needs a
+ * `SqlClient` (from `@effect/sql-pg`), so applications configure the connection pool as they
+ * already do; it migrates its schema at start-up and provides `EventStore` and `CheckpointStore`.
+ *
+ * Every append is one round trip: a call of the `append` function the migration installs, which
+ * locks the stream's row, applies the idempotency rule and the expected version, and inserts the
+ * batch in the caller's transaction (or its own). Unique constraints on `(stream_id, version)` and
+ * `event_id` stand behind it.
+ *
+ * The global order is `(tx_id, seq)`: the writing transaction's 64-bit id, then a sequence. A
+ * reader only reads events whose transaction id is below the oldest transaction still running
+ * (`pg_snapshot_xmin`), so an event that commits late can never land behind a position a reader
+ * has already passed. The price: one long-running writing transaction anywhere in the cluster holds
+ * every reader back until it ends (see `readerLag`).
+ */
+
+import type { PgClient } from "@effect/sql-pg/PgClient"
+import * as PgTypes from "@effect/sql-pg/PgTypes"
+import {
+  Checkpoint,
+  CheckpointStore,
+  ConcurrencyConflict,
+  DuplicateEventId,
+  type Event,
+  EventStore,
+  type ExpectedVersion,
+  InvalidCheckpoint,
+  StorageFailure,
+  type StreamId
+} from "@vouch/core"
+import { Clock, Context, Deferred, Duration, Effect, Layer, Option, Queue, Result, type Scope } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
+import type { SqlError } from "effect/sql/SqlError"
+import * as SchemaName from "./internal/schemaName.ts"
+import { orStorageFailure, sqlState, toStorageFailure } from "./internal/sqlFailure.ts"
+import * as PgMigrations from "./PgMigrations.ts"
+
+/** How to set the store up. */
+export interface Options {
+  /** The schema holding the store's tables (default `vouch`); validated as an identifier. */
+  readonly schema?: string | undefined
+  /** Run the migrations when the layer is built (default true). */
+  readonly migrate?: boolean | undefined
+  /**
+   * How often `waitForEvents` looks again without a notification (default 1 second): an older
+   * transaction that commits without appending (or a lost LISTEN connection) wakes nobody.
+   */
+  readonly pollInterval?: Duration.Input | undefined
+}
+
+/** The two services this adapter provides. */
+export interface PgStores {
+  readonly eventStore: EventStore.Service
+  readonly checkpointStore: CheckpointStore.Service
+}
+
+/** How far readers of the global log are held back by transactions still in flight. */
+export interface ReaderLag {
+  /** Committed events readers cannot see yet, because an older writing transaction is still open. */
+  readonly heldBackEvents: number
+  /** Age of the oldest open writing transaction in the cluster, in milliseconds (0 when none). */
+  readonly oldestWriterMs: number
+  /** How many transaction ids separate the oldest open writer from the newest (0 when none). */
+  readonly inFlightXidSpan: number
+}
+
+/** Brings the store's schema up to date; the layer does this at start-up unless told not to. */
+export const migrate = PgMigrations.run
+
+const int8 = (n: number | bigint) => PgTypes.int8(typeof n === "bigint" ? n : BigInt(n))
+const int4 = (n: number) => PgTypes.int4(n)
+const textArray = (values: ReadonlyArray<string>) => Result.getOrThrow(PgTypes.array(values, PgTypes.OID.text))
+const int4Array = (values: ReadonlyArray<number>) => Result.getOrThrow(PgTypes.array(values, PgTypes.OID.int4))
+const maxInt4 = 2147483647
+const maxInt8 = 2n ** 63n - 1n
+
+const schemaOf = (options: { readonly schema?: string | undefined }) =>
+  Result.match(SchemaName.validate(options.schema ?? SchemaName.defaultSchema), {
+    onFailure: (failure) => Effect.fail(failure),
+    onSuccess: (schema) => Effect.succeed(schema)
+  })
+
+/** The position of a row, from its `tx_id` and `seq` (null for an empty store). */
+const positionOf = (tx: unknown, seq: unknown): Checkpoint.Checkpoint =>
+  tx === null || tx === undefined ? Checkpoint.beginning : Checkpoint.fromParts([tx as bigint, seq as bigint])
+
+/** Reads a checkpoint into the `(tx_id, seq)` pair, refusing ones this store cannot have made. */
+const partsOf = (after: Checkpoint.Checkpoint): Result.Result<readonly [bigint, bigint], InvalidCheckpoint> =>
+  Result.flatMap(Checkpoint.toParts(after, 2), (parts) => {
+    const tx = parts[0] as bigint
+    const seq = parts[1] as bigint
+    return tx > maxInt8 || seq > maxInt8
+      ? Result.fail(new InvalidCheckpoint({ checkpoint: after.slice(0, 100), reason: "part out of range" }))
+      : Result.succeed([tx, seq] as const)
+  })
+
+const eventColumns = "tx_id, seq, stream_id, version, event_id, event_type, schema_version, data, metadata, recorded_at"
+
+const toRecorded = (row: ReadonlyArray<unknown>): Event.RecordedEvent => ({
+  eventId: row[4] as string,
+  eventType: row[5] as string,
+  schemaVersion: row[6] as number,
+  data: row[7] as Event.RecordedEvent["data"],
+  metadata: row[8] as Event.EventMetadata,
+  streamId: row[2] as StreamId.StreamId,
+  streamVersion: row[3] as number,
+  globalPosition: Checkpoint.fromParts([row[0] as bigint, row[1] as bigint]),
+  recordedAt: (row[9] as Date).getTime()
+})
+
+const expectationCode = (expected: ExpectedVersion.ExpectedVersion): readonly [number, number] => {
+  switch (expected._tag) {
+    case "Any":
+      return [0, 0]
+    case "NoStream":
+      return [1, 0]
+    case "StreamExists":
+      return [2, 0]
+    case "Exact":
+      // A version no stream can reach never matches; the conflict still reports the real one.
+      return [3, expected.version > maxInt4 ? -1 : expected.version]
+  }
+}
+
+/** How often an append is retried after losing a race the database settled with a unique index. */
+const raceRetries = 3
+
+/**
+ * Builds the services on the `SqlClient` in context. Runs the migrations first unless told not to.
+ * The scope owns the LISTEN connection, opened on the first `waitForEvents`.
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<PgStores, SqlError | StorageFailure, SqlClient.SqlClient | Scope.Scope> =>
+  Effect.gen(function* () {
+    const s = yield* schemaOf(options)
+    const sql = yield* SqlClient.SqlClient
+    if (options.migrate !== false) yield* PgMigrations.run({ schema: s })
+    const pollInterval = Duration.fromInputUnsafe(options.pollInterval ?? Duration.seconds(1))
+    const scope = yield* Effect.scope
+
+    const appendSql = `SELECT status, first_version, last_version, tx_id, seq, dup_id, dup_stream, dup_version FROM ${s}.append($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+    const readForwardsSql = `SELECT ${eventColumns} FROM ${s}.events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`
+    const readBackwardsSql = `SELECT ${eventColumns} FROM ${s}.events WHERE stream_id = $1 AND version <= $2 ORDER BY version DESC LIMIT $3`
+    const visible = `tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
+    const readAllSql = `SELECT ${eventColumns} FROM ${s}.events WHERE (tx_id, seq) > ($1, $2) AND ${visible} ORDER BY tx_id, seq LIMIT $3`
+    const hasEventsSql = `SELECT EXISTS (SELECT 1 FROM ${s}.events WHERE (tx_id, seq) > ($1, $2) AND ${visible})`
+    const versionSql = `SELECT version FROM ${s}.streams WHERE stream_id = $1`
+
+    const appendOnce = (request: Event.PreparedAppend, expected: ExpectedVersion.ExpectedVersion, now: number) => {
+      const events = request.events
+      const n = events.length
+      const ids = new Array<string>(n)
+      const types = new Array<string>(n)
+      const versions = new Array<number>(n)
+      const data = new Array<string>(n)
+      const metadata = new Array<string>(n)
+      for (let i = 0; i < n; i++) {
+        const event = events[i] as Event.NewEvent
+        ids[i] = event.eventId
+        types[i] = event.eventType
+        versions[i] = event.schemaVersion
+        data[i] = JSON.stringify(event.data)
+        metadata[i] = JSON.stringify(event.metadata)
+      }
+      const [kind, version] = expectationCode(expected)
+      return sql.unsafe(appendSql, [
+        request.streamId,
+        int4(kind),
+        int4(version),
+        textArray(ids),
+        textArray(types),
+        int4Array(versions),
+        textArray(data),
+        textArray(metadata),
+        PgTypes.timestamptz(now)
+      ]).values
+    }
+
+    const append = (
+      request: Event.PreparedAppend,
+      expected: ExpectedVersion.ExpectedVersion
+    ): Effect.Effect<EventStore.AppendResult, ConcurrencyConflict | DuplicateEventId | StorageFailure> =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const attempt = (n: number): Effect.Effect<ReadonlyArray<ReadonlyArray<unknown>>, StorageFailure> =>
+          Effect.catchTag(appendOnce(request, expected, now), "SqlError", (error) =>
+            // Two appends raced past the stream lock (a stream created at the same moment, or the
+            // same event ids sent to two streams): the unique index stopped one and its transaction
+            // rolled back, so run it again and let the function's own checks give the verdict.
+            sqlState(error) === "23505" && n < raceRetries
+              ? attempt(n + 1)
+              : Effect.fail(toStorageFailure(error, "append"))
+          )
+        const rows = yield* attempt(0)
+        const row = rows[0]
+        if (row === undefined) return yield* new StorageFailure({ reason: "append returned no row", retryable: false })
+        const status = row[0] as number
+        switch (status) {
+          case 0:
+          case 1:
+            return {
+              streamId: request.streamId,
+              firstVersion: row[1] as number,
+              lastVersion: row[2] as number,
+              position: positionOf(row[3], row[4]),
+              duplicate: status === 1
+            }
+          case 2:
+            return yield* new ConcurrencyConflict({
+              streamId: request.streamId,
+              expected,
+              actual: row[2] as number
+            })
+          default:
+            return yield* new DuplicateEventId({
+              streamId: request.streamId,
+              eventId: row[5] as string,
+              existingStreamId: row[6] as string,
+              existingVersion: row[7] as number
+            })
+        }
+      })
+
+    const readStream = (streamId: StreamId.StreamId, read: EventStore.StreamRead) =>
+      read.limit === 0
+        ? Effect.succeed([])
+        : sql
+            .unsafe(read.direction === "forwards" ? readForwardsSql : readBackwardsSql, [
+              streamId,
+              int8(read.from),
+              read.limit === Number.POSITIVE_INFINITY ? PgTypes.int8(null) : int8(read.limit)
+            ])
+            .values.pipe(
+              Effect.map((rows) => rows.map(toRecorded)),
+              orStorageFailure("readStream")
+            )
+
+    const readAll = (after: Checkpoint.Checkpoint, limit: number) => {
+      const parts = partsOf(after)
+      if (Result.isFailure(parts)) return Effect.fail(parts.failure)
+      return sql.unsafe(readAllSql, [int8(parts.success[0]), int8(parts.success[1]), int8(limit)]).values.pipe(
+        Effect.map((rows) => rows.map(toRecorded)),
+        orStorageFailure("readAll")
+      )
+    }
+
+    const streamVersion = (streamId: StreamId.StreamId) =>
+      sql.unsafe(versionSql, [streamId]).values.pipe(
+        Effect.map((rows) => (rows[0]?.[0] as number | undefined) ?? 0),
+        orStorageFailure("streamVersion")
+      )
+
+    // --- waiting for events: LISTEN/NOTIFY when the client is a PgClient, polling always --------
+    const waiters = new Set<Deferred.Deferred<void>>()
+    const wakeAll = () => {
+      if (waiters.size === 0) return
+      const woken = [...waiters]
+      waiters.clear()
+      for (const waiter of woken) Deferred.doneUnsafe(waiter, Effect.void)
+    }
+    const pg = sql as unknown as Partial<PgClient>
+    let listening: Deferred.Deferred<void> | undefined
+    const startListener = Effect.suspend(() => {
+      if (listening !== undefined) return Deferred.await(listening)
+      const ready = Deferred.makeUnsafe<void>()
+      listening = ready
+      if (typeof pg.listen !== "function") {
+        Deferred.doneUnsafe(ready, Effect.void)
+        return Effect.void
+      }
+      const listen = pg.listen
+      const session = Effect.scoped(
+        Effect.gen(function* () {
+          const queue = yield* listen(SchemaName.channel(s))
+          Deferred.doneUnsafe(ready, Effect.void)
+          // Anything may have been appended while the connection was being set up.
+          wakeAll()
+          for (;;) {
+            yield* Queue.takeAll(queue)
+            wakeAll()
+          }
+        })
+      )
+      // A lost connection is retried after a poll interval; meanwhile waiters poll.
+      const loop = session.pipe(
+        Effect.catchCause(() => Effect.sync(wakeAll).pipe(Effect.andThen(Effect.sleep(pollInterval)))),
+        Effect.forever
+      )
+      return Effect.forkIn(loop, scope).pipe(
+        Effect.andThen(Deferred.await(ready).pipe(Effect.timeoutOption(pollInterval))),
+        Effect.asVoid
+      )
+    })
+
+    const hasEventsAfter = (tx: bigint, seq: bigint) =>
+      sql.unsafe(hasEventsSql, [int8(tx), int8(seq)]).values.pipe(Effect.map((rows) => rows[0]?.[0] === true))
+
+    const waitForEvents = (after: Checkpoint.Checkpoint): Effect.Effect<void, StorageFailure> => {
+      const parts = partsOf(after)
+      if (Result.isFailure(parts)) {
+        return Effect.fail(new StorageFailure({ reason: parts.failure.message, retryable: false }))
+      }
+      const [tx, seq] = parts.success
+      return Effect.gen(function* () {
+        yield* startListener
+        for (;;) {
+          // Register before looking, so an append between the look and the wait still wakes us.
+          const signal = Deferred.makeUnsafe<void>()
+          waiters.add(signal)
+          const ready = yield* hasEventsAfter(tx, seq).pipe(
+            Effect.onError(() => Effect.sync(() => waiters.delete(signal)))
+          )
+          if (ready) {
+            waiters.delete(signal)
+            return
+          }
+          yield* Deferred.await(signal).pipe(
+            Effect.timeoutOption(pollInterval),
+            Effect.ensuring(Effect.sync(() => waiters.delete(signal)))
+          )
+        }
+      }).pipe(orStorageFailure("waitForEvents"))
+    }
+
+    const adapter: EventStore.Adapter = { append, readStream, readAll, streamVersion, waitForEvents }
+    const checkpointStore: CheckpointStore.Service = {
+      load: (name) => loadCheckpointIn(s, name).pipe(Effect.provideService(SqlClient.SqlClient, sql)),
+      save: (name, checkpoint) =>
+        saveCheckpointIn(s, name, checkpoint).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+    }
+    return { eventStore: EventStore.make(adapter), checkpointStore }
+  })
+
+/**
+ * A layer providing `EventStore` and `CheckpointStore` on the `SqlClient` in context. Given a
+ * `PgClient` (as `PgClient.layer` provides), `waitForEvents` uses LISTEN/NOTIFY.
+ */
+export const layer = (
+  options: Options = {}
+): Layer.Layer<
+  EventStore.EventStore | CheckpointStore.CheckpointStore,
+  SqlError | StorageFailure,
+  SqlClient.SqlClient
+> =>
+  Layer.effectContext(
+    Effect.map(make(options), ({ eventStore, checkpointStore }) =>
+      Context.make(EventStore.EventStore, eventStore).pipe(
+        Context.add(CheckpointStore.CheckpointStore, checkpointStore)
+      )
+    )
+  )
+
+// --- checkpoints inside the caller's transaction ---------------------------------------------
+
+const loadCheckpointIn = (
+  s: string,
+  name: string
+): Effect.Effect<Option.Option<CheckpointStore.SavedCheckpoint>, StorageFailure, SqlClient.SqlClient> =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql.unsafe(`SELECT position, version, state FROM ${s}.checkpoints WHERE name = $1`, [name])
+      .values
+    const row = rows[0]
+    if (row === undefined) return Option.none()
+    const saved: CheckpointStore.SavedCheckpoint =
+      row[2] === null
+        ? { position: row[0] as Checkpoint.Checkpoint, version: Number(row[1]) }
+        : { position: row[0] as Checkpoint.Checkpoint, version: Number(row[1]), state: row[2] as never }
+    return Option.some(saved)
+  }).pipe(orStorageFailure("checkpoint load"))
+
+const saveCheckpointIn = (
+  s: string,
+  name: string,
+  checkpoint: CheckpointStore.SavedCheckpoint
+): Effect.Effect<void, StorageFailure, SqlClient.SqlClient> =>
+  Effect.gen(function* () {
+    const prepared = CheckpointStore.prepareSave(name, checkpoint)
+    if (Result.isFailure(prepared)) {
+      return yield* new StorageFailure({ reason: prepared.failure.message, retryable: false })
+    }
+    const sql = yield* SqlClient.SqlClient
+    const saved = prepared.success
+    yield* sql.unsafe(
+      `INSERT INTO ${s}.checkpoints (name, position, version, state, updated_at) VALUES ($1, $2, $3, $4::json, now())
+       ON CONFLICT (name) DO UPDATE
+       SET position = excluded.position, version = excluded.version, state = excluded.state, updated_at = excluded.updated_at`,
+      [
+        name,
+        PgTypes.text(saved.position),
+        int8(saved.version),
+        PgTypes.text(saved.state === undefined ? null : JSON.stringify(saved.state))
+      ]
+    ).values
+  }).pipe(orStorageFailure("checkpoint save"))
+
+/**
+ * Saves a checkpoint with the `SqlClient` in context, so that inside `sql.withTransaction` it
+ * commits (or rolls back) together with the projection's own writes.
+ */
+export const saveCheckpoint = (
+  name: string,
+  checkpoint: CheckpointStore.SavedCheckpoint,
+  options: { readonly schema?: string | undefined } = {}
+): Effect.Effect<void, StorageFailure, SqlClient.SqlClient> =>
+  Effect.flatMap(schemaOf(options), (s) => saveCheckpointIn(s, name, checkpoint))
+
+/** Loads a checkpoint with the `SqlClient` in context (inside the caller's transaction, if any). */
+export const loadCheckpoint = (
+  name: string,
+  options: { readonly schema?: string | undefined } = {}
+): Effect.Effect<Option.Option<CheckpointStore.SavedCheckpoint>, StorageFailure, SqlClient.SqlClient> =>
+  Effect.flatMap(schemaOf(options), (s) => loadCheckpointIn(s, name))
+
+/**
+ * How far readers of the global log are held back right now: committed events they cannot see
+ * yet, and the age of the oldest open writing transaction. Worth exporting as a metric; a large
+ * value points at a transaction left open somewhere in the cluster.
+ */
+export const readerLag = (
+  options: { readonly schema?: string | undefined } = {}
+): Effect.Effect<ReaderLag, StorageFailure, SqlClient.SqlClient> =>
+  Effect.gen(function* () {
+    const s = yield* schemaOf(options)
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql.unsafe(
+      `WITH snap AS (SELECT pg_current_snapshot() AS snapshot)
+       SELECT
+         (SELECT count(*) FROM ${s}.events WHERE tx_id >= pg_snapshot_xmin(snap.snapshot)::text::bigint),
+         (SELECT coalesce(floor(extract(epoch FROM max(clock_timestamp() - xact_start)) * 1000), 0)::bigint
+            FROM pg_stat_activity WHERE backend_xid IS NOT NULL),
+         (pg_snapshot_xmax(snap.snapshot)::text::bigint - pg_snapshot_xmin(snap.snapshot)::text::bigint)
+       FROM snap`
+    ).values
+    const row = rows[0] ?? [0n, 0n, 0n]
+    return {
+      heldBackEvents: Number(row[0]),
+      oldestWriterMs: Number(row[1]),
+      inFlightXidSpan: Number(row[2])
+    }
+  }).pipe(orStorageFailure("readerLag"))
