@@ -4,10 +4,12 @@
  * that are created per test and dropped afterwards so runs never collide.
  */
 import { PgClient } from "@effect/sql-pg"
+import type { CheckpointStore, EventStore } from "@vouch/core"
 import { PgEventStore } from "@vouch/store-postgres"
 import { Effect, Layer } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import pg from "pg"
+import { describe, it } from "vitest"
 
 /** Connection settings, overridable with the usual libpq variables. */
 export const connection = {
@@ -68,9 +70,39 @@ export const dropSchemaOnRelease = (schema: string) =>
     )
   )
 
+/** The services a scratch store provides. */
+export type ScratchServices =
+  | EventStore.EventStore
+  | CheckpointStore.CheckpointStore
+  | SqlClient.SqlClient
+  | PgClient.PgClient
+
 /** A store in a schema of its own on a pool of its own, dropped when released. */
-export const scratchStore = (options: Omit<PgEventStore.Options, "schema"> = {}, schema = scratchSchema()) =>
+export const scratchStore = (
+  options: Omit<PgEventStore.Options, "schema"> = {},
+  schema = scratchSchema()
+): Layer.Layer<ScratchServices, unknown> =>
   PgEventStore.layer({ ...options, schema }).pipe(
     Layer.provideMerge(dropSchemaOnRelease(schema)),
     Layer.provideMerge(pgLayer())
   )
+
+/**
+ * Checks the server once per test file. When it is unreachable the file's tests are skipped with
+ * a visible reason, unless `VOUCH_REQUIRE_POSTGRES=1` (as in CI), which registers a failing test.
+ */
+export const gate = async (): Promise<{ readonly up: boolean; readonly skip: string | undefined }> => {
+  const up = await reachable()
+  if (!up && process.env.VOUCH_REQUIRE_POSTGRES === "1") {
+    describe("PostgreSQL", () => {
+      it(`is required (VOUCH_REQUIRE_POSTGRES=1) but not reachable at ${where}`, () => {
+        throw new Error(`PostgreSQL not reachable at ${where}`)
+      })
+    })
+  }
+  return { up, skip: up ? undefined : `PostgreSQL not reachable at ${where}` }
+}
+
+/** Runs an effect against a layer, releasing the layer afterwards. */
+export const runWith = <A, E, ROut>(layer: Layer.Layer<ROut, unknown>, effect: Effect.Effect<A, E, ROut>) =>
+  Effect.runPromise(Effect.provide(effect, layer) as Effect.Effect<A, unknown>)
