@@ -1,1 +1,2 @@
-export {}
+/** The file `EventStore` adapter: durable, crash-safe, in one directory of plain files. */
+export * as FileEventStore from "./FileEventStore.ts"

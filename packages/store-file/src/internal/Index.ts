@@ -1,0 +1,66 @@
+/**
+ * The in-memory index of a store: what lives in memory instead of the event bodies. Per event it
+ * keeps a handful of numbers in typed arrays (segment, offset, length, stream, version), per
+ * stream the list of its global positions, and per event id its position. Bodies stay on disk
+ * and are read with `pread` when asked for.
+ */
+import * as Columns from "./Columns.ts"
+import { IdTable } from "./IdTable.ts"
+
+/** Where one event's record lives. */
+export interface Placement {
+  readonly segment: number
+  readonly offset: number
+  readonly length: number
+}
+
+export class Index {
+  /** The position of the last event indexed (written, not necessarily durable yet). */
+  head = 0
+  readonly streamIds: Array<string> = []
+  readonly streamPositions: Array<Array<number>> = []
+  private readonly ordinals = new Map<string, number>()
+  readonly segmentOf = Columns.int32()
+  readonly offsetOf = Columns.uint32()
+  readonly lengthOf = Columns.uint32()
+  readonly streamOf = Columns.int32()
+  readonly versionOf = Columns.uint32()
+  readonly ids = new IdTable()
+
+  /** The ordinal of a stream, or -1 when it has no events. */
+  ordinal(streamId: string): number {
+    return this.ordinals.get(streamId) ?? -1
+  }
+
+  /** The number of events in a stream, pending ones included. */
+  version(streamId: string): number {
+    const ordinal = this.ordinals.get(streamId)
+    return ordinal === undefined ? 0 : (this.streamPositions[ordinal] as Array<number>).length
+  }
+
+  /** Indexes the next event; returns its global position. */
+  add(streamId: string, eventId: string, placement: Placement): number {
+    let ordinal = this.ordinals.get(streamId)
+    if (ordinal === undefined) {
+      ordinal = this.streamIds.length
+      this.ordinals.set(streamId, ordinal)
+      this.streamIds.push(streamId)
+      this.streamPositions.push([])
+    }
+    const positions = this.streamPositions[ordinal] as Array<number>
+    const position = ++this.head
+    positions.push(position)
+    this.segmentOf.push(placement.segment)
+    this.offsetOf.push(placement.offset)
+    this.lengthOf.push(placement.length)
+    this.streamOf.push(ordinal)
+    this.versionOf.push(positions.length)
+    this.ids.set(eventId, position)
+    return position
+  }
+
+  /** The stream id of the event at `position`. */
+  streamAt(position: number): string {
+    return this.streamIds[this.streamOf.get(position - 1)] as string
+  }
+}
