@@ -1,1 +1,7 @@
-export {}
+/**
+ * @vouch/commitments — published service commitments, the business calendars they are measured
+ * on, obligations (one commitment applied to one case), breaches, compensation and the sweeper
+ * that turns the passage of time into warnings and breaches. Every module is a namespace.
+ */
+export * as BusinessCalendar from "./BusinessCalendar.ts"
+export * as Target from "./Target.ts"
