@@ -4,4 +4,6 @@
  * that turns the passage of time into warnings and breaches. Every module is a namespace.
  */
 export * as BusinessCalendar from "./BusinessCalendar.ts"
+export * as Compensation from "./Compensation.ts"
+export * as Obligation from "./Obligation.ts"
 export * as Target from "./Target.ts"
