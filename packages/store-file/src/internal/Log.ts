@@ -73,7 +73,7 @@ export const createSegment = (directory: string, index: number, capacity: number
 interface Batch {
   segment: number
   start: number
-  records: Array<{ streamId: string; eventId: string; offset: number; length: number }>
+  records: Array<{ streamId: string; eventId: string; segment: number; offset: number; length: number }>
   remaining: number
 }
 
@@ -130,14 +130,16 @@ const parse = (
     if (version !== index.version(streamId) + current.records.length + 1) {
       fail(`stream version ${version} breaks the sequence of its stream`)
     }
-    current.records.push({ streamId, eventId: Record.eventId(buf, local), offset: at, length: size })
+    current.records.push({
+      streamId,
+      eventId: Record.eventId(buf, local),
+      segment: segment.index,
+      offset: at,
+      length: size
+    })
     if (remaining === 0) {
       for (const record of current.records) {
-        index.add(record.streamId, record.eventId, {
-          segment: segment.index,
-          offset: record.offset,
-          length: record.length
-        })
+        index.add(record.streamId, record.eventId, record)
       }
       state.batch = undefined
     }
@@ -161,15 +163,15 @@ const dirtyEnd = (buf: Buffer, from: number, to: number): number => {
   return from
 }
 
-/** Whether a valid record of position at least `minPosition` starts anywhere in `buf(from, to)`. */
-const validRecordAfter = (buf: Buffer, from: number, to: number, minPosition: number): boolean => {
+/** Whether a valid record (ending before `limit`) of position at least `minPosition` starts anywhere in `buf(from, to)`. */
+const validRecordAfter = (buf: Buffer, from: number, to: number, limit: number, minPosition: number): boolean => {
   const m0 = Record.magic & 0xff
   const m1 = Record.magic >>> 8
   for (let q = from + 1; q + Record.headerSize <= to; q++) {
     if (buf[q + 8] !== m0 || buf[q + 9] !== m1) continue
     const position = Record.position(buf, q)
     if (!Number.isSafeInteger(position) || position < minPosition) continue
-    if (Record.check(buf, q, buf.length) === undefined) return true
+    if (Record.check(buf, q, limit) === undefined) return true
   }
   return false
 }
@@ -239,7 +241,7 @@ export const open = (directory: string, index: Index, options: { readOnly: boole
       if (end > stop.at) {
         const last = i === names.length - 1
         if (!last) throw new Corruption(file, stop.at, `${stop.reason}, and later segments hold data`)
-        if (validRecordAfter(buf, stop.at, end, index.head + 1)) {
+        if (validRecordAfter(buf, stop.at, end, read, index.head + 1)) {
           throw new Corruption(file, stop.at, `${stop.reason}, and valid records follow it`)
         }
         torn = { segment: i, offset: stop.at }

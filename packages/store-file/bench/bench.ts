@@ -1,0 +1,210 @@
+/**
+ * Benchmarks of the file store, with durability on (every acknowledged append is fdatasync'ed).
+ * Each workload builds its store in a fresh temporary directory and removes it afterwards.
+ */
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { Checkpoint, type Event, EventId, type EventStore, ExpectedVersion } from "@vouch/core"
+import { FileEventStore } from "@vouch/store-file"
+import { Effect } from "effect"
+import { type Measurement, main, type Workload } from "../../../bench/harness.ts"
+
+const event = (i: number): Event.NewEvent => ({
+  eventId: EventId.make(),
+  eventType: "bench/Counted",
+  schemaVersion: 1,
+  data: { i, amount: i % 100, note: "a short note" },
+  metadata: { actor: "bench" }
+})
+
+/** Runs `body` against a store in a fresh directory. */
+const withStore = <A>(
+  body: (store: EventStore.Service, directory: string) => Effect.Effect<A, unknown>,
+  directory = fs.mkdtempSync(path.join(os.tmpdir(), "vouch-file-bench-"))
+): Promise<A> =>
+  Effect.runPromise(
+    Effect.scoped(Effect.flatMap(FileEventStore.make({ directory }), ({ eventStore }) => body(eventStore, directory)))
+  ).finally(() => fs.rmSync(directory, { recursive: true, force: true }))
+
+const appendLoop = (store: EventStore.Service, stream: string, calls: number, perCall: number) =>
+  Effect.gen(function* () {
+    for (let n = 0; n < calls; n++) {
+      yield* store.append(
+        stream,
+        ExpectedVersion.exact(n * perCall),
+        Array.from({ length: perCall }, (_, i) => event(n * perCall + i))
+      )
+    }
+  })
+
+const timed = <A>(effect: Effect.Effect<A, unknown>) =>
+  Effect.gen(function* () {
+    const start = performance.now()
+    yield* effect
+    return performance.now() - start
+  })
+
+const writers = (store: EventStore.Service, count: number, calls: number) =>
+  Effect.forEach(
+    Array.from({ length: count }, (_, w) => w),
+    (w) => appendLoop(store, `writer-${w}`, calls, 1),
+    { concurrency: "unbounded", discard: true }
+  )
+
+/** Appends `total` events over `streams` streams in large batches (setup, not measured). */
+const fill = (store: EventStore.Service, total: number, streams: number, batch = 1000) =>
+  Effect.gen(function* () {
+    const perStream = Math.ceil(total / streams)
+    const versions = new Array(streams).fill(0)
+    let written = 0
+    let s = 0
+    while (written < total) {
+      const n = Math.min(batch, total - written, perStream - versions[s])
+      if (n > 0) {
+        yield* store.append(
+          `stream-${s}`,
+          ExpectedVersion.exact(versions[s]),
+          Array.from({ length: n }, (_, i) => event(written + i))
+        )
+        versions[s] += n
+        written += n
+      }
+      s = (s + 1) % streams
+    }
+  })
+
+const workloads: ReadonlyArray<Workload> = [
+  {
+    name: "append, 1 event per call, 1 writer",
+    run: () =>
+      withStore((store) =>
+        Effect.gen(function* () {
+          yield* appendLoop(store, "warmup", 200, 1)
+          const calls = 10_000
+          const ms = yield* timed(appendLoop(store, "one", calls, 1))
+          return { events: calls, ms } satisfies Measurement
+        })
+      )
+  },
+  {
+    name: "append, 10 events per call, 1 writer",
+    run: () =>
+      withStore((store) =>
+        Effect.gen(function* () {
+          yield* appendLoop(store, "warmup", 200, 10)
+          const calls = 5_000
+          const ms = yield* timed(appendLoop(store, "ten", calls, 10))
+          return {
+            events: calls * 10,
+            ms,
+            extra: { "appends/s": Math.round((calls / ms) * 1000) }
+          } satisfies Measurement
+        })
+      )
+  },
+  {
+    name: "append, 1 event per call, 8 concurrent writers",
+    run: () =>
+      withStore((store) =>
+        Effect.gen(function* () {
+          yield* appendLoop(store, "warmup", 200, 1)
+          const baselineCalls = 3_000
+          const baselineMs = yield* timed(appendLoop(store, "baseline", baselineCalls, 1))
+          const baseline = (baselineCalls / baselineMs) * 1000
+          const calls = 5_000
+          const ms = yield* timed(writers(store, 8, calls))
+          const rate = ((8 * calls) / ms) * 1000
+          return {
+            events: 8 * calls,
+            ms,
+            extra: { "single-writer baseline/s": Math.round(baseline), "× baseline": (rate / baseline).toFixed(1) }
+          } satisfies Measurement
+        })
+      )
+  },
+  {
+    name: "read and fold one stream of 100,000 events",
+    run: () =>
+      withStore((store) =>
+        Effect.gen(function* () {
+          yield* fill(store, 100_000, 1)
+          let sum = 0
+          const ms = yield* timed(
+            Effect.map(store.readStream("stream-0"), (events) => {
+              for (const e of events) sum += (e.data as { amount: number }).amount
+              if (events.length !== 100_000) throw new Error(`read ${events.length}`)
+            })
+          )
+          return { events: 100_000, ms, extra: { sum } } satisfies Measurement
+        })
+      )
+  },
+  {
+    name: "global read of 200,000 events in batches of 1,000",
+    run: () =>
+      withStore((store) =>
+        Effect.gen(function* () {
+          yield* fill(store, 200_000, 100, 100)
+          let count = 0
+          const ms = yield* timed(
+            Effect.gen(function* () {
+              let after = Checkpoint.beginning
+              for (;;) {
+                const batch = yield* store.readAll({ after, limit: 1000 })
+                if (batch.length === 0) return
+                count += batch.length
+                after = (batch[batch.length - 1] as Event.RecordedEvent).globalPosition
+              }
+            })
+          )
+          if (count !== 200_000) throw new Error(`read ${count}`)
+          return { events: count, ms } satisfies Measurement
+        })
+      )
+  },
+  {
+    name: "open a store of 1,000,000 events",
+    run: async () => {
+      const directory = fs.mkdtempSync(path.join(os.tmpdir(), "vouch-file-bench-"))
+      try {
+        await Effect.runPromise(
+          Effect.scoped(
+            Effect.flatMap(FileEventStore.make({ directory }), ({ eventStore }) =>
+              fill(eventStore, 1_000_000, 10_000, 100)
+            )
+          )
+        )
+        ;(globalThis as { gc?: () => void }).gc?.()
+        const rssBefore = process.memoryUsage().rss
+        const start = performance.now()
+        const version = await Effect.runPromise(
+          Effect.scoped(
+            Effect.flatMap(FileEventStore.make({ directory }), ({ eventStore }) =>
+              Effect.flatMap(
+                Effect.sync(() => performance.now() - start),
+                (openMs) => Effect.map(eventStore.streamVersion("stream-7"), (v) => ({ openMs, v }))
+              )
+            )
+          )
+        )
+        const files = fs.readdirSync(directory).filter((f) => f.endsWith(".log"))
+        return {
+          events: 1_000_000,
+          ms: version.openMs,
+          extra: {
+            "open ms": Math.round(version.openMs),
+            segments: files.length,
+            "stream-7 version": version.v,
+            "rss before open MB": Math.round(rssBefore / 1024 / 1024)
+          }
+        } satisfies Measurement
+      } finally {
+        fs.rmSync(directory, { recursive: true, force: true })
+      }
+    }
+  }
+]
+
+await main("@vouch/store-file", import.meta.filename ?? fileURLToPath(import.meta.url), workloads)
