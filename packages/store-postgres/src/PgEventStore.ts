@@ -148,6 +148,47 @@ export const make = (
     const hasEventsSql = `SELECT EXISTS (SELECT 1 FROM ${s}.events WHERE (tx_id, seq) > ($1, $2) AND ${visible})`
     const versionSql = `SELECT version FROM ${s}.streams WHERE stream_id = $1`
 
+    // --- waiting for events: LISTEN/NOTIFY when the client is a PgClient, polling always --------
+    const waiters = new Set<Deferred.Deferred<void>>()
+    const wakeAll = () => {
+      if (waiters.size === 0) return
+      const woken = [...waiters]
+      waiters.clear()
+      for (const waiter of woken) Deferred.doneUnsafe(waiter, Effect.void)
+    }
+    // --- announcing appends ------------------------------------------------------------------
+    // Appends are announced after they commit, out of band: a NOTIFY inside the appending
+    // transaction would serialise all appending commits on the notification queue's lock. One
+    // NOTIFY is in flight at a time; appends meanwhile fold into the next one.
+    const channel = SchemaName.channel(s)
+    const notifySql = "SELECT pg_notify($1, '')"
+    let notifying = false
+    let notifyAgain = false
+    const notifyLoop = Effect.gen(function* () {
+      for (;;) {
+        notifyAgain = false
+        yield* sql.unsafe(notifySql, [channel]).values.pipe(Effect.ignore)
+        if (!notifyAgain) {
+          notifying = false
+          return
+        }
+      }
+    })
+    const announce = Effect.suspend(() => {
+      wakeAll()
+      if (notifying) {
+        notifyAgain = true
+        return Effect.void
+      }
+      notifying = true
+      return Effect.asVoid(Effect.forkIn(notifyLoop, scope))
+    })
+    // Inside the caller's transaction the append is not committed yet: notify in the transaction,
+    // so the notification is delivered at commit (and not at all on rollback).
+    const announceIn = Effect.flatMap(Effect.serviceOption(sql.transactionService), (transaction) =>
+      Option.isSome(transaction) ? sql.unsafe(notifySql, [channel]).values.pipe(Effect.ignore) : announce
+    )
+
     const appendOnce = (request: Event.PreparedAppend, expected: ExpectedVersion.ExpectedVersion, now: number) => {
       const events = request.events
       const n = events.length
@@ -200,6 +241,7 @@ export const make = (
         switch (status) {
           case 0:
           case 1:
+            if (status === 0 && request.events.length > 0) yield* announceIn
             return {
               streamId: request.streamId,
               firstVersion: row[1] as number,
@@ -252,14 +294,6 @@ export const make = (
         orStorageFailure("streamVersion")
       )
 
-    // --- waiting for events: LISTEN/NOTIFY when the client is a PgClient, polling always --------
-    const waiters = new Set<Deferred.Deferred<void>>()
-    const wakeAll = () => {
-      if (waiters.size === 0) return
-      const woken = [...waiters]
-      waiters.clear()
-      for (const waiter of woken) Deferred.doneUnsafe(waiter, Effect.void)
-    }
     const pg = sql as unknown as Partial<PgClient>
     let listening: Deferred.Deferred<void> | undefined
     const startListener = Effect.suspend(() => {

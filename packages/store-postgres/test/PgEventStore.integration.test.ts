@@ -294,7 +294,7 @@ describe.skipIf(!up)("PgEventStore on PostgreSQL", () => {
       })
     ))
 
-  it("waitForEvents wakes on NOTIFY, even for an append made by another process", async () => {
+  it("waitForEvents wakes on NOTIFY, also for an append made by another process", async () => {
     const schema = scratchSchema()
     const other = await rawClient()
     try {
@@ -317,8 +317,23 @@ describe.skipIf(!up)("PgEventStore on PostgreSQL", () => {
               ["{}"]
             ])
           )
+          // Another process announces its append after commit, as the store itself does.
+          yield* Effect.promise(() => other.query("SELECT pg_notify($1, '')", [`vouch_${schema}`]))
           yield* Fiber.join(waiter).pipe(Effect.timeout(3_000))
           expect(Date.now() - started).toBeLessThan(3_000)
+
+          // A second instance of the store (a pool of its own) wakes this one's waiters.
+          const latest = yield* es.readAll({ after: first.position })
+          const position = (latest[latest.length - 1] as Event.RecordedEvent).globalPosition
+          const sleeper = yield* Effect.forkChild(es.waitForEvents(position))
+          yield* Effect.sleep(100)
+          yield* Effect.scoped(
+            Effect.gen(function* () {
+              const elsewhere = yield* PgEventStore.make({ schema, migrate: false })
+              yield* elsewhere.eventStore.append("s", ExpectedVersion.any, [newEvent({ from: "instance 2" })])
+              yield* Fiber.join(sleeper).pipe(Effect.timeout(3_000))
+            }).pipe(Effect.provide(pgLayer(2)))
+          )
         })
       )
     } finally {
