@@ -36,6 +36,8 @@ export interface Options<C, S, E, Err> {
   readonly numRuns?: number
   /** Fixes the random seed, to replay a failure. */
   readonly seed?: number
+  /** Shrink a failing sequence to a minimal one (default true; shrinking long sequences takes time). */
+  readonly shrink?: boolean
 }
 
 /** Runs the property; throws fast-check's report (with the shrunk sequence) on a violation. */
@@ -61,6 +63,10 @@ export const check = <C, S, E, Err>(decider: Decider.Decider<C, S, E, Err>, opti
         for (const invariant of options.invariants ?? []) invariant(step)
       }
     }),
-    { numRuns: options.numRuns ?? 200, ...(options.seed === undefined ? {} : { seed: options.seed }) }
+    {
+      numRuns: options.numRuns ?? 200,
+      endOnFailure: options.shrink === false,
+      ...(options.seed === undefined ? {} : { seed: options.seed })
+    }
   )
 }
