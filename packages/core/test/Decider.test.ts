@@ -59,7 +59,7 @@ describe("DeciderSpec on the ticket fixture", () => {
     const after = spec
       .given([{ _tag: "Opened", ticketId: "1", owner: "li", at }])
       .when({ _tag: "Close", cause: "fixed", at })
-      .then([{ _tag: "Closed", cause: "fixed", at }])
+      .thenEvents([{ _tag: "Closed", cause: "fixed", at }])
     expect(after.status).toBe("closed")
   })
   it("given/when/then: typed refusal", () => {
@@ -69,7 +69,7 @@ describe("DeciderSpec on the ticket fixture", () => {
       .thenFails({ _tag: "TicketError", reason: "not open" })
   })
   it("fails a then that does not match", () => {
-    expect(() => spec.given([]).when({ _tag: "Reply", by: "li", text: "hi", at }).then([])).toThrow(/refused/)
+    expect(() => spec.given([]).when({ _tag: "Reply", by: "li", text: "hi", at }).thenEvents([])).toThrow(/refused/)
   })
 })
 

@@ -14,8 +14,11 @@ export interface Outcome<S, E, Err> {
   readonly result: Result.Result<ReadonlyArray<E>, Err>
   /** The state the command was decided on. */
   readonly before: S
-  /** Asserts the decided events, and returns the state after them. */
-  readonly then: (expected: ReadonlyArray<E>) => S
+  /**
+   * Asserts the decided events, and returns the state after them. (Not named `then`, which would
+   * make every outcome a thenable that `await` calls by accident.)
+   */
+  readonly thenEvents: (expected: ReadonlyArray<E>) => S
   /** Asserts a refusal: the error's fields must match `expected` (a partial object), or `expected` runs on it. */
   readonly thenFails: (expected: Partial<Err> | ((error: Err) => void)) => Err
 }
@@ -31,7 +34,7 @@ export const make = <C, S, E, Err>(decider: Decider.Decider<C, S, E, Err>) => ({
       return {
         result,
         before,
-        then: (expected) => {
+        thenEvents: (expected) => {
           if (Result.isFailure(result)) {
             throw new Error(`expected events, but the command was refused: ${JSON.stringify(result.failure)}`)
           }
