@@ -64,7 +64,7 @@ describe("crash safety", () => {
                 expect(event?.streamVersion).toBe(ack.first + i)
               })
             }
-            all.forEach((e, i) => expect(e.globalPosition).toBe(Checkpoint.fromNumber(i + 1)))
+            expect(all.map((e) => e.globalPosition)).toEqual(all.map((_, i) => Checkpoint.fromNumber(i + 1)))
             const streams = new Map<string, Array<number>>()
             for (const e of all) streams.set(e.streamId, [...(streams.get(e.streamId) ?? []), e.streamVersion])
             for (const [stream, versions] of streams) {

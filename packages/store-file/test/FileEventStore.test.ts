@@ -1,10 +1,12 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { CheckpointStore, EventStore } from "@vouch/core"
+import { Checkpoint, CheckpointStore, EventStore, ExpectedVersion, Json, type StorageFailure } from "@vouch/core"
 import { FileEventStore } from "@vouch/store-file"
 import { EventStoreSuite } from "@vouch/testing"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Fiber, Layer, Option } from "effect"
+import { describe, expect, it } from "vitest"
+import { listing, newEvent, tempDir, withStore } from "./helpers.ts"
 
 /** A fresh store in a fresh temporary directory, removed when the case ends. */
 const freshLayer = Layer.effectContext(
@@ -21,3 +23,170 @@ const freshLayer = Layer.effectContext(
 )
 
 EventStoreSuite.run({ name: "file", layer: freshLayer })
+
+const everything = (store: FileEventStore.FileStores) => store.eventStore.readAll({ limit: 100_000 })
+
+describe("reopening", () => {
+  it("reads back every event and checkpoint after close and reopen", async () => {
+    const directory = tempDir("reopen")
+    try {
+      const written = await withStore(
+        directory,
+        (store) =>
+          Effect.gen(function* () {
+            for (let i = 0; i < 50; i++) {
+              yield* store.eventStore.append(`r-${i % 4}`, ExpectedVersion.any, [
+                newEvent({ i }),
+                newEvent({ i, b: true })
+              ])
+            }
+            const all = yield* everything(store)
+            yield* store.checkpointStore.save("projection/one", { position: all[10]!.globalPosition, version: 3 })
+            yield* store.checkpointStore.save("projection/two", {
+              position: all[99]!.globalPosition,
+              version: 1,
+              state: { counts: [1, 2, 3], name: "два" }
+            })
+            return all
+          }),
+        { segmentSize: 8192 }
+      )
+      expect(written.length).toBe(100)
+      await withStore(directory, (store) =>
+        Effect.gen(function* () {
+          expect(yield* everything(store)).toEqual(written)
+          expect(yield* store.eventStore.readStream("r-1")).toEqual(written.filter((e) => e.streamId === "r-1"))
+          expect(yield* store.eventStore.streamVersion("r-3")).toBe(24)
+          expect(yield* store.checkpointStore.load("projection/one")).toEqual(
+            Option.some({ position: written[10]!.globalPosition, version: 3 })
+          )
+          expect(yield* store.checkpointStore.load("projection/two")).toEqual(
+            Option.some({
+              position: written[99]!.globalPosition,
+              version: 1,
+              state: { counts: [1, 2, 3], name: "два" }
+            })
+          )
+          expect(Option.isNone(yield* store.checkpointStore.load("projection/none"))).toBe(true)
+          // Appending continues where the log left off.
+          const next = yield* store.eventStore.append("r-0", ExpectedVersion.exact(26), [newEvent("next")])
+          expect(next.position).toBe(Checkpoint.fromNumber(101))
+        })
+      )
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true })
+    }
+  })
+})
+
+describe("hostile input", () => {
+  it("stores hostile ids and payloads exactly, refuses invalid ones with typed errors, and writes nowhere else", async () => {
+    const directory = tempDir("hostile")
+    const parent = fs.readdirSync(path.dirname(directory)).sort()
+    try {
+      const ids = [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "..",
+        "a/b\\c",
+        "x".repeat(512),
+        "流-Ω-😀",
+        "%2e%2e%2f",
+        "NUL",
+        "CON.log"
+      ]
+      let deep: Record<string, unknown> = { bottom: true }
+      for (let i = 0; i < Json.maxDepth - 2; i++) deep = { deep }
+      let tooDeep: Record<string, unknown> = deep
+      for (let i = 0; i < 10; i++) tooDeep = { tooDeep }
+      const big = { text: "é".repeat(2_500_000), list: Array.from({ length: 1000 }, (_, i) => i) } // about 5 MB
+      const proto = JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": 1}, "toString": "x"}')
+      const payloads = [big, deep, proto, { "": "", "\u0000key": "nul in a key", emoji: "👩‍👩‍👧" }]
+      const stored = await withStore(
+        directory,
+        (store) =>
+          Effect.gen(function* () {
+            for (const id of ids) yield* store.eventStore.append(id, ExpectedVersion.noStream, [newEvent({ id })])
+            for (const data of payloads)
+              yield* store.eventStore.append("payloads", ExpectedVersion.any, [newEvent(data)])
+            for (const id of ["", "x".repeat(513), "tab\there", "nul\u0000", " padded", "\ud800"]) {
+              const error = yield* Effect.flip(store.eventStore.append(id, ExpectedVersion.any, [newEvent(1)]))
+              expect(error._tag).toBe("InvalidStreamId")
+            }
+            const refused = yield* Effect.flip(
+              store.eventStore.append("payloads", ExpectedVersion.any, [newEvent(tooDeep)])
+            )
+            expect(refused._tag).toBe("InvalidEvent")
+            const badName = yield* Effect.flip(
+              store.checkpointStore.save("../../x\u0000", { position: Checkpoint.beginning, version: 1 })
+            )
+            expect(badName._tag).toBe("StorageFailure")
+            yield* store.checkpointStore.save("../../etc/passwd", { position: Checkpoint.beginning, version: 1 })
+            return yield* store.eventStore.readStream("payloads")
+          }),
+        { segmentSize: 1 << 20 }
+      )
+      expect(stored.map((e) => e.data)).toEqual(payloads)
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+      await withStore(directory, (store) =>
+        Effect.gen(function* () {
+          for (const id of ids) {
+            const read = yield* store.eventStore.readStream(id)
+            expect(read.map((e) => [e.streamId, e.data])).toEqual([[id, { id }]])
+          }
+          const again = yield* store.eventStore.readStream("payloads")
+          expect(again).toEqual(stored)
+          expect(JSON.stringify(again[2]?.data)).toBe(JSON.stringify(proto))
+          expect(Object.getPrototypeOf(again[2]?.data)).toBe(Object.prototype)
+          expect(Option.isSome(yield* store.checkpointStore.load("../../etc/passwd"))).toBe(true)
+        })
+      )
+      // Only the store's own files exist, all inside its directory.
+      const files = listing(directory)
+      expect(
+        files.filter((f) => !/^(segment-\d{10}\.log|checkpoints|checkpoints\/[0-9a-f]{64}\.json)$/.test(f))
+      ).toEqual([])
+      expect(
+        fs.readdirSync(path.dirname(directory)).filter((f) => !parent.includes(f) && !f.startsWith("vouch-"))
+      ).toEqual([])
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true })
+    }
+  })
+})
+
+describe("read-only", () => {
+  it("reads alongside a writer, follows new events by polling, and refuses writes with a typed error", async () => {
+    const directory = tempDir("readonly")
+    try {
+      await withStore(
+        directory,
+        (writer) =>
+          Effect.gen(function* () {
+            yield* writer.eventStore.append("ro", ExpectedVersion.noStream, [newEvent(1), newEvent(2)])
+            const reader = yield* FileEventStore.make({ directory, readOnly: true, pollInterval: 10 })
+            const seen = yield* everything(reader)
+            expect(seen.map((e) => e.data)).toEqual([1, 2])
+            const refused = yield* Effect.flip(reader.eventStore.append("ro", ExpectedVersion.any, [newEvent(3)]))
+            expect(refused).toMatchObject({ _tag: "StorageFailure", retryable: false })
+            expect((refused as StorageFailure).cause).toBeInstanceOf(FileEventStore.StoreReadOnly)
+            const refusedSave = yield* Effect.flip(
+              reader.checkpointStore.save("p", { position: Checkpoint.beginning, version: 1 })
+            )
+            expect(refusedSave._tag).toBe("StorageFailure")
+            const waiting = yield* Effect.forkChild(reader.eventStore.waitForEvents(seen[1]!.globalPosition))
+            // Enough events to roll over into new segments while the reader follows.
+            for (let i = 0; i < 40; i++)
+              yield* writer.eventStore.append("ro", ExpectedVersion.any, [newEvent({ i, pad: "p".repeat(500) })])
+            yield* Fiber.join(waiting).pipe(Effect.timeout(5_000))
+            const caughtUp = yield* everything(reader)
+            expect(caughtUp).toEqual(yield* everything(writer))
+            expect(yield* reader.eventStore.streamVersion("ro")).toBe(42)
+          }).pipe(Effect.scoped),
+        { segmentSize: 4096 }
+      )
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true })
+    }
+  })
+})
