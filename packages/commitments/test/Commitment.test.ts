@@ -41,7 +41,7 @@ describe("Commitment lifecycle", () => {
     spec
       .given([drafted])
       .when(Commitment.Publish.make({ at: at("2024-01-02T00:00:00Z") }))
-      .then([published])
+      .thenEvents([published])
     spec
       .given([])
       .when(Commitment.Publish.make({ at: at("2024-01-02T00:00:00Z") }))

@@ -112,7 +112,7 @@ describe("Obligation: warnings and breaches come from the passage of time", () =
     spec
       .given(events)
       .when(Obligation.ReachWarning.make({ at: at("2024-03-12T08:00:00Z"), threshold: 50 }))
-      .then([])
+      .thenEvents([])
   })
 
   it("refuses a threshold that is not in the terms", () => {
@@ -133,16 +133,16 @@ describe("Obligation: warnings and breaches come from the passage of time", () =
     spec
       .given(events)
       .when(Obligation.Breach.make({ at: at("2024-03-14T06:00:00Z") }))
-      .then([])
+      .thenEvents([])
     spec
       .given(events)
       .when(Obligation.ReachWarning.make({ at: at("2024-03-14T06:00:00Z"), threshold: 90 }))
-      .then([])
+      .thenEvents([])
     // Also before the breach is recorded: a target already exceeded gets no warning.
     spec
       .given(friday())
       .when(Obligation.ReachWarning.make({ at: at("2024-03-14T06:00:00Z"), threshold: 90 }))
-      .then([])
+      .thenEvents([])
   })
 })
 
@@ -174,7 +174,7 @@ describe("Obligation: met, late, cancelled", () => {
     spec
       .given(events)
       .when(Obligation.Breach.make({ at: at("2024-03-20T00:00:00Z") }))
-      .then([])
+      .thenEvents([])
     spec
       .given(events)
       .when(Obligation.Meet.make({ at: at("2024-03-20T00:00:00Z") }))
@@ -248,7 +248,7 @@ describe("Obligation: reopen and next reply", () => {
   })
 
   it("ignore: a reopen starts nothing", () => {
-    spec.given(met("Ignore")).when(reopen).then([])
+    spec.given(met("Ignore")).when(reopen).thenEvents([])
   })
 
   it("a next reply always starts a new cycle, but not while one is open", () => {
