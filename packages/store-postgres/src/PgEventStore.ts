@@ -140,7 +140,7 @@ export const make = (
     const pollInterval = Duration.fromInputUnsafe(options.pollInterval ?? Duration.seconds(1))
     const scope = yield* Effect.scope
 
-    const appendSql = `SELECT status, first_version, last_version, tx_id, seq, dup_id, dup_stream, dup_version FROM ${s}.append($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+    const appendSql = `SELECT status, first_version, last_version, tx_id, seq, dup_id, dup_stream, dup_version FROM ${s}.append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
     const readForwardsSql = `SELECT ${eventColumns} FROM ${s}.events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`
     const readBackwardsSql = `SELECT ${eventColumns} FROM ${s}.events WHERE stream_id = $1 AND version <= $2 ORDER BY version DESC LIMIT $3`
     const visible = `tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
@@ -189,7 +189,12 @@ export const make = (
       Option.isSome(transaction) ? sql.unsafe(notifySql, [channel]).values.pipe(Effect.ignore) : announce
     )
 
-    const appendOnce = (request: Event.PreparedAppend, expected: ExpectedVersion.ExpectedVersion, now: number) => {
+    const appendOnce = (
+      request: Event.PreparedAppend,
+      expected: ExpectedVersion.ExpectedVersion,
+      now: number,
+      careful: boolean
+    ) => {
       const events = request.events
       const n = events.length
       const ids = new Array<string>(n)
@@ -215,7 +220,8 @@ export const make = (
         int4Array(versions),
         textArray(data),
         textArray(metadata),
-        PgTypes.timestamptz(now)
+        PgTypes.timestamptz(now),
+        PgTypes.bool(careful)
       ]).values
     }
 
@@ -226,10 +232,10 @@ export const make = (
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const attempt = (n: number): Effect.Effect<ReadonlyArray<ReadonlyArray<unknown>>, StorageFailure> =>
-          Effect.catchTag(appendOnce(request, expected, now), "SqlError", (error) =>
-            // Two appends raced past the stream lock (a stream created at the same moment, or the
-            // same event ids sent to two streams): the unique index stopped one and its transaction
-            // rolled back, so run it again and let the function's own checks give the verdict.
+          Effect.catchTag(appendOnce(request, expected, now, n > 0), "SqlError", (error) =>
+            // The unique index on event_id stopped the fast path (a re-append, or the same ids
+            // sent to two streams at once) and the statement rolled back: call again carefully,
+            // so the function's idempotency rule gives the verdict.
             sqlState(error) === "23505" && n < raceRetries
               ? attempt(n + 1)
               : Effect.fail(toStorageFailure(error, "append"))

@@ -160,7 +160,7 @@ describe.skipIf(!up)("PgEventStore on PostgreSQL", () => {
           const held = newEvent({ held: true }, "test/Held")
           yield* Effect.promise(async () => {
             await holder.query("BEGIN")
-            await holder.query(`SELECT * FROM ${schema}.append($1, 0, 0, $2, $3, $4, $5, $6, now())`, [
+            await holder.query(`SELECT * FROM ${schema}.append($1, 0, 0, $2, $3, $4, $5, $6, now(), false)`, [
               "held",
               [held.eventId],
               [held.eventType],
@@ -309,7 +309,7 @@ describe.skipIf(!up)("PgEventStore on PostgreSQL", () => {
           const started = Date.now()
           const event = newEvent({ from: "elsewhere" })
           yield* Effect.promise(() =>
-            other.query(`SELECT * FROM ${schema}.append('s', 0, 0, $1, $2, $3, $4, $5, now())`, [
+            other.query(`SELECT * FROM ${schema}.append('s', 0, 0, $1, $2, $3, $4, $5, now(), false)`, [
               [event.eventId],
               [event.eventType],
               [1],
