@@ -117,7 +117,7 @@ const openStore = (options: Options) => {
     fs.mkdirSync(checkpointDirectory, { recursive: true })
   }
   const release = readOnly ? () => {} : Lock.acquire(directory)
-  const index = new Index()
+  const index = new Index(Log.estimateEvents(directory))
   let opened: Log.Opened
   try {
     opened = Log.open(directory, index, { readOnly, segmentSize })

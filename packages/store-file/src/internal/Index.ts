@@ -25,7 +25,12 @@ export class Index {
   readonly lengthOf = Columns.uint32()
   readonly streamOf = Columns.int32()
   readonly versionOf = Columns.uint32()
-  readonly ids = new IdTable()
+  readonly ids: IdTable
+
+  /** `expected`: roughly how many events the store holds, to size the id table up front. */
+  constructor(expected = 0) {
+    this.ids = new IdTable(expected)
+  }
 
   /** The ordinal of a stream, or -1 when it has no events. */
   ordinal(streamId: string): number {
@@ -38,8 +43,8 @@ export class Index {
     return ordinal === undefined ? 0 : (this.streamPositions[ordinal] as Array<number>).length
   }
 
-  /** Indexes the next event; returns its global position. */
-  add(streamId: string, eventId: string, placement: Placement): number {
+  /** The ordinal of a stream, registering it when new. */
+  ordinalFor(streamId: string): number {
     let ordinal = this.ordinals.get(streamId)
     if (ordinal === undefined) {
       ordinal = this.streamIds.length
@@ -47,6 +52,18 @@ export class Index {
       this.streamIds.push(streamId)
       this.streamPositions.push([])
     }
+    return ordinal
+  }
+
+  /** Indexes the next event; returns its global position. */
+  add(streamId: string, eventId: string, placement: Placement): number {
+    const position = this.place(this.ordinalFor(streamId), placement)
+    this.ids.set(eventId, position)
+    return position
+  }
+
+  /** Indexes the next event of stream `ordinal` without its id (the caller adds that); returns its position. */
+  place(ordinal: number, placement: Placement): number {
     const positions = this.streamPositions[ordinal] as Array<number>
     const position = ++this.head
     positions.push(position)
@@ -55,7 +72,6 @@ export class Index {
     this.lengthOf.push(placement.length)
     this.streamOf.push(ordinal)
     this.versionOf.push(positions.length)
-    this.ids.set(eventId, position)
     return position
   }
 

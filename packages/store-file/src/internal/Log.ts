@@ -69,11 +69,21 @@ export const createSegment = (directory: string, index: number, capacity: number
   return { index, file, fd, capacity, end: segmentHeaderSize }
 }
 
+/** A record of an append seen so far; its id is read from the buffer, or kept as a string once the buffer moves on. */
+interface Pending {
+  readonly ordinal: number
+  readonly segment: number
+  readonly offset: number
+  readonly length: number
+  readonly idAt: number
+  id: string | undefined
+}
+
 /** Records of an append seen so far, held back until its last record proves it complete. */
 interface Batch {
   segment: number
   start: number
-  records: Array<{ streamId: string; eventId: string; segment: number; offset: number; length: number }>
+  records: Array<Pending>
   remaining: number
 }
 
@@ -88,10 +98,18 @@ interface Stop {
   readonly reason: string
 }
 
+const commit = (index: Index, buf: Buffer, records: ReadonlyArray<Pending>): void => {
+  for (const record of records) {
+    const position = index.place(record.ordinal, record)
+    if (record.id === undefined) index.ids.setBytes(buf, record.idAt, position)
+    else index.ids.set(record.id, position)
+  }
+}
+
 /**
  * Parses records of segment `segment` from file offset `from`, given bytes `buf` that hold file
  * offsets `[base, base + buf.length)`, of which `[base, limit)` are meaningful. Complete appends
- * go into the index; the records of an append not yet complete stay in `batch`.
+ * go into the index; the records of an append not yet complete stay in `state.batch`.
  */
 const parse = (
   buf: Buffer,
@@ -103,48 +121,80 @@ const parse = (
   state: { batch: Batch | undefined }
 ): Stop => {
   let at = from
+  // Consecutive records usually belong to one stream: reuse the last decoded id when the bytes match.
+  let lastStart = -1
+  let lastLength = -1
+  let lastOrdinal = -1
+  let stop: Stop
   for (;;) {
     const local = at - base
     const problem = Record.check(buf, local, limit - base)
-    if (problem !== undefined) return { at, reason: problem }
-    const batch = state.batch
-    const expected = index.head + (batch === undefined ? 0 : batch.records.length) + 1
-    const position = Record.position(buf, local)
-    const fail = (reason: string): never => {
-      throw new Corruption(segment.file, at, reason)
+    if (problem !== undefined) {
+      stop = { at, reason: problem }
+      break
     }
-    if (position !== expected) fail(`record holds position ${position} where ${expected} was expected`)
-    const streamId = Record.streamId(buf, local)
+    const batch = state.batch
+    const pendingCount = batch === undefined ? 0 : batch.records.length
+    const expected = index.head + pendingCount + 1
+    const position = Record.position(buf, local)
+    if (position !== expected) {
+      throw new Corruption(segment.file, at, `record holds position ${position} where ${expected} was expected`)
+    }
+    const streamStart = local + Record.headerSize
+    const streamLength = buf.readUInt16LE(local + 10)
+    let ordinal: number
+    if (
+      streamLength === lastLength &&
+      buf.compare(buf, lastStart, lastStart + lastLength, streamStart, streamStart + streamLength) === 0
+    ) {
+      ordinal = lastOrdinal
+    } else {
+      ordinal = index.ordinalFor(buf.toString("utf8", streamStart, streamStart + streamLength))
+      lastOrdinal = ordinal
+    }
+    lastStart = streamStart
+    lastLength = streamLength
     const remaining = Record.batchRemaining(buf, local)
     const size = Record.size(buf, local)
-    let current = batch
-    if (current === undefined) {
-      current = { segment: segment.index, start: at, records: [], remaining }
-      state.batch = current
-    } else {
-      if (current.records[0]?.streamId !== streamId) fail("record of an append changes stream mid-append")
-      if (remaining !== current.remaining - 1) fail("records of an append are out of sequence")
-      current.remaining = remaining
+    if (batch !== undefined) {
+      if (batch.records[0]?.ordinal !== ordinal) {
+        throw new Corruption(segment.file, at, "record of an append changes stream mid-append")
+      }
+      if (remaining !== batch.remaining - 1)
+        throw new Corruption(segment.file, at, "records of an append are out of sequence")
     }
     const version = Record.streamVersion(buf, local)
-    if (version !== index.version(streamId) + current.records.length + 1) {
-      fail(`stream version ${version} breaks the sequence of its stream`)
+    if (version !== (index.streamPositions[ordinal] as Array<number>).length + pendingCount + 1) {
+      throw new Corruption(segment.file, at, `stream version ${version} breaks the sequence of its stream`)
     }
-    current.records.push({
-      streamId,
-      eventId: Record.eventId(buf, local),
-      segment: segment.index,
-      offset: at,
-      length: size
-    })
-    if (remaining === 0) {
-      for (const record of current.records) {
-        index.add(record.streamId, record.eventId, record)
+    if (batch === undefined && remaining === 0) {
+      // The common case, an append of one event: no batch to hold.
+      const placed = index.place(ordinal, { segment: segment.index, offset: at, length: size })
+      index.ids.setBytes(buf, local + 48, placed)
+    } else {
+      const current = batch ?? { segment: segment.index, start: at, records: [], remaining }
+      state.batch = current
+      current.remaining = remaining
+      current.records.push({
+        ordinal,
+        segment: segment.index,
+        offset: at,
+        length: size,
+        idAt: local + 48,
+        id: undefined
+      })
+      if (remaining === 0) {
+        commit(index, buf, current.records)
+        state.batch = undefined
       }
-      state.batch = undefined
     }
     at += size
   }
+  // The buffer is about to be reused: keep the ids of an unfinished append as strings.
+  for (const record of state.batch?.records ?? []) {
+    if (record.id === undefined) record.id = buf.toString("latin1", record.idAt, record.idAt + Record.eventIdLength)
+  }
+  return stop
 }
 
 const chunk = 1 << 16
@@ -181,6 +231,18 @@ export interface Opened {
   readonly segments: Array<Segment>
   /** Where a read-only store continues scanning when it polls. */
   readonly cursor: Cursor
+}
+
+/** A rough count of the events in a store (full segments only, at 200 bytes an event), to size the index. */
+export const estimateEvents = (directory: string): number => {
+  try {
+    const names = fs.readdirSync(directory).filter((name) => segmentPattern.test(name))
+    let bytes = 0
+    for (const name of names.sort().slice(0, -1)) bytes += fs.statSync(path.join(directory, name)).size
+    return Math.floor(bytes / 200)
+  } catch {
+    return 0
+  }
 }
 
 /** Lists segment files, checks they are numbered without gaps, and removes leftover temp files (writer only). */
