@@ -19,7 +19,11 @@ const friday = (overrides: Partial<Obligation.Terms> = {}) => {
 const after = (events: ReadonlyArray<Obligation.Event>, ...commands: ReadonlyArray<Obligation.Command>) => {
   const all = [...events]
   for (const command of commands) {
-    all.push(...Result.getOrThrow(decider.decide(command, Decider.fold(decider, all)) as Result.Result<any, any>))
+    all.push(
+      ...Result.getOrThrow(
+        decider.decide(command, Decider.fold(decider, all)) as Result.Result<ReadonlyArray<Obligation.Event>, unknown>
+      )
+    )
   }
   return all
 }
