@@ -80,5 +80,5 @@ export const load = <C, S, E extends { readonly _tag: string }, Err>(
 ): Effect.Effect<Loaded<S>, ReadError | EventSchemaViolation, EventStore> =>
   EventStore.use((store) => store.readStream(streamId)).pipe(
     Effect.flatMap((recorded) => Effect.fromResult(foldStream(aggregate, recorded))),
-    Effect.withSpan("Aggregate.load", { attributes: { "vouch.stream_id": streamId } })
+    Effect.withSpan("Aggregate.load", { attributes: { "vouch.stream_id": streamId } }, { captureStackTrace: false })
   )

@@ -96,9 +96,13 @@ export const handle = <C, S, E extends { readonly _tag: string }, Err>(
   const maxRetries = options.maxRetries ?? 5
   return attempt.pipe(
     Effect.retry({ schedule: conflictBackoff, times: maxRetries, while: isConflict }),
-    Effect.withSpan("CommandHandler.handle", {
-      attributes: { "vouch.stream_id": streamId, "vouch.aggregate": aggregate.category }
-    })
+    Effect.withSpan(
+      "CommandHandler.handle",
+      {
+        attributes: { "vouch.stream_id": streamId, "vouch.aggregate": aggregate.category }
+      },
+      { captureStackTrace: false }
+    )
   ) as Effect.Effect<Handled<S, E>, Err | HandleError, EventStore.EventStore>
 }
 

@@ -120,15 +120,22 @@ const count = (value: number | undefined, fallback: number, name: string): Resul
 
 const badRead = (reason: string) => Effect.fail(new InvalidCheckpoint({ checkpoint: "", reason }))
 
-/** Turns an adapter into the service: validation, tracing spans and defaults, in one place. */
+/**
+ * Turns an adapter into the service: validation, tracing spans and defaults, in one place.
+ * Spans skip stack-trace capture: on the append path it would cost more than the append.
+ */
 export const make = (adapter: Adapter): Service => ({
   append: (streamId, expected, events) => {
     const prepared = Event.prepareAppend(streamId, events)
     if (Result.isFailure(prepared)) return Effect.fail(prepared.failure)
     return adapter.append(prepared.success, expected).pipe(
-      Effect.withSpan("EventStore.append", {
-        attributes: { "vouch.stream_id": prepared.success.streamId, "vouch.event_count": events.length }
-      })
+      Effect.withSpan(
+        "EventStore.append",
+        {
+          attributes: { "vouch.stream_id": prepared.success.streamId, "vouch.event_count": events.length }
+        },
+        { captureStackTrace: false }
+      )
     )
   },
   readStream: (streamId, options = {}) => {
@@ -139,9 +146,15 @@ export const make = (adapter: Adapter): Service => ({
     const limit = count(options.limit, Number.POSITIVE_INFINITY, "limit")
     if (Result.isFailure(from)) return badRead(from.failure)
     if (Result.isFailure(limit)) return badRead(limit.failure)
-    return adapter
-      .readStream(id.success, { direction, from: from.success, limit: limit.success })
-      .pipe(Effect.withSpan("EventStore.readStream", { attributes: { "vouch.stream_id": id.success, direction } }))
+    return adapter.readStream(id.success, { direction, from: from.success, limit: limit.success }).pipe(
+      Effect.withSpan(
+        "EventStore.readStream",
+        {
+          attributes: { "vouch.stream_id": id.success, direction }
+        },
+        { captureStackTrace: false }
+      )
+    )
   },
   readAll: (options = {}) => {
     const limit = count(options.limit, defaultBatchSize, "limit")
@@ -151,7 +164,13 @@ export const make = (adapter: Adapter): Service => ({
     }
     return adapter
       .readAll(options.after ?? Checkpoint.beginning, limit.success)
-      .pipe(Effect.withSpan("EventStore.readAll", { attributes: { "vouch.limit": limit.success } }))
+      .pipe(
+        Effect.withSpan(
+          "EventStore.readAll",
+          { attributes: { "vouch.limit": limit.success } },
+          { captureStackTrace: false }
+        )
+      )
   },
   streamVersion: (streamId) => {
     const id = StreamId.parse(streamId)
