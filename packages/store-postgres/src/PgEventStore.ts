@@ -81,9 +81,16 @@ const schemaOf = (options: { readonly schema?: string | undefined }) =>
     onSuccess: (schema) => Effect.succeed(schema)
   })
 
+/**
+ * The position of a row from its `tx_id` and `seq`: `Checkpoint.fromParts([tx, seq])` without its
+ * range checks, which columns of non-negative bigints cannot fail. Every event read builds one.
+ */
+const checkpointOf = (tx: bigint, seq: bigint): Checkpoint.Checkpoint =>
+  `${tx.toString(16).padStart(16, "0")}.${seq.toString(16).padStart(16, "0")}` as Checkpoint.Checkpoint
+
 /** The position of a row, from its `tx_id` and `seq` (null for an empty store). */
 const positionOf = (tx: unknown, seq: unknown): Checkpoint.Checkpoint =>
-  tx === null || tx === undefined ? Checkpoint.beginning : Checkpoint.fromParts([tx as bigint, seq as bigint])
+  tx === null || tx === undefined ? Checkpoint.beginning : checkpointOf(tx as bigint, seq as bigint)
 
 /** Reads a checkpoint into the `(tx_id, seq)` pair, refusing ones this store cannot have made. */
 const partsOf = (after: Checkpoint.Checkpoint): Result.Result<readonly [bigint, bigint], InvalidCheckpoint> =>
@@ -105,7 +112,7 @@ const toRecorded = (row: ReadonlyArray<unknown>): Event.RecordedEvent => ({
   metadata: row[8] as Event.EventMetadata,
   streamId: row[2] as StreamId.StreamId,
   streamVersion: row[3] as number,
-  globalPosition: Checkpoint.fromParts([row[0] as bigint, row[1] as bigint]),
+  globalPosition: checkpointOf(row[0] as bigint, row[1] as bigint),
   recordedAt: (row[9] as Date).getTime()
 })
 
