@@ -130,6 +130,9 @@ const expectationCode = (expected: ExpectedVersion.ExpectedVersion): readonly [n
   }
 }
 
+/** How long appends are gathered before one NOTIFY announces them all. */
+const notifyWindow = Duration.millis(2)
+
 /** How often an append is retried after losing a race the database settled with a unique index. */
 const raceRetries = 3
 
@@ -166,13 +169,16 @@ export const make = (
     // --- announcing appends ------------------------------------------------------------------
     // Appends are announced after they commit, out of band: a NOTIFY inside the appending
     // transaction would serialise all appending commits on the notification queue's lock. One
-    // NOTIFY is in flight at a time; appends meanwhile fold into the next one.
+    // NOTIFY is in flight at a time; appends meanwhile fold into the next one. Waiters in this
+    // process are woken at once, without a round trip.
     const channel = SchemaName.channel(s)
     const notifySql = "SELECT pg_notify($1, '')"
     let notifying = false
     let notifyAgain = false
     const notifyLoop = Effect.gen(function* () {
       for (;;) {
+        // A short pause lets a burst of appends share one NOTIFY (at most ~500 a second).
+        yield* Effect.sleep(notifyWindow)
         notifyAgain = false
         yield* sql.unsafe(notifySql, [channel]).values.pipe(Effect.ignore)
         if (!notifyAgain) {
