@@ -376,6 +376,7 @@ const openStore = (options: Options) => {
       const read = readFully(fd, buf, 0, end - start, start)
       if (read !== end - start)
         throw new Corruption((segments[segment] as Log.Segment).file, start + read, "unexpected end of file")
+      const types = Record.typeCache()
       for (let k = i; k < j; k++) {
         const position = positions[k] as number
         const at = index.offsetOf.get(position - 1) - start
@@ -386,7 +387,7 @@ const openStore = (options: Options) => {
             "record changed since the store was opened"
           )
         }
-        out[k] = Record.decode(buf, at, index.streamAt(position), Checkpoint.fromNumber(position))
+        out[k] = Record.decode(buf, at, index.streamAt(position), Checkpoint.fromNumber(position), types)
       }
       i = j
     }

@@ -109,23 +109,43 @@ export const eventId = (buf: Buffer, at: number): string => buf.toString("latin1
 export const streamId = (buf: Buffer, at: number): string =>
   buf.toString("utf8", at + headerSize, at + headerSize + buf.readUInt16LE(at + 10))
 
+/** Remembers the last event type decoded, since neighbouring records usually share one. */
+export interface TypeCache {
+  start: number
+  length: number
+  value: string
+}
+
+/** A fresh cache for one buffer. */
+export const typeCache = (): TypeCache => ({ start: 0, length: -1, value: "" })
+
 /** Decodes a complete record into the envelope a reader gets. */
 export const decode = (
   buf: Buffer,
   at: number,
   stream: string,
-  globalPosition: Event.RecordedEvent["globalPosition"]
+  globalPosition: Event.RecordedEvent["globalPosition"],
+  cache: TypeCache
 ): Event.RecordedEvent => {
   const length = buf.readUInt32LE(at)
   const typeStart = at + headerSize + buf.readUInt16LE(at + 10)
-  const bodyStart = typeStart + buf.readUInt16LE(at + 12)
+  const typeLength = buf.readUInt16LE(at + 12)
+  const bodyStart = typeStart + typeLength
+  if (
+    typeLength !== cache.length ||
+    buf.compare(buf, cache.start, cache.start + typeLength, typeStart, bodyStart) !== 0
+  ) {
+    cache.value = buf.toString("utf8", typeStart, bodyStart)
+  }
+  cache.start = typeStart
+  cache.length = typeLength
   const [data, metadata] = JSON.parse(buf.toString("utf8", bodyStart, at + 8 + length)) as [
     Event.RecordedEvent["data"],
     Event.RecordedEvent["metadata"]
   ]
   return {
     eventId: buf.toString("latin1", at + 48, at + 84),
-    eventType: buf.toString("utf8", typeStart, bodyStart),
+    eventType: cache.value,
     schemaVersion: buf.readDoubleLE(at + 32),
     data,
     metadata,
