@@ -13,7 +13,8 @@ import type { EventSchemaViolation, ReadError, StorageFailure } from "./Errors.t
 import type { RecordedEvent } from "./Event.ts"
 import type { EventCatalog } from "./EventCatalog.ts"
 import { EventStore } from "./EventStore.ts"
-import { foldPrivately } from "./internal/fold.ts"
+import { foldInto, frozenCopy } from "./internal/fold.ts"
+import { mutableCopy } from "./internal/mutableCopy.ts"
 import type * as Json from "./Json.ts"
 
 /** A read model over the global log. */
@@ -48,21 +49,24 @@ export const fromCatalogs = <S, E extends { readonly _tag: string }>(
   }
 })
 
-/** Folds a batch of envelopes into a state, decoding through `select`. */
-const foldBatch = <S, E>(
+/**
+ * Folds a batch of envelopes into `working`, a state private to the caller, decoding through
+ * `select`. The working state is mutated in place across batches, so a long catch-up costs what
+ * its events cost, not a copy of the whole state per batch.
+ */
+const foldBatchInto = <S, E>(
   projection: Projection<S, E>,
-  state: S,
+  working: S,
   batch: ReadonlyArray<RecordedEvent>
 ): Result.Result<S, EventSchemaViolation> => {
+  const evolve = projection.evolve as unknown as (s: S, e: E, r: RecordedEvent) => S | void
   const selected: Array<readonly [E, RecordedEvent]> = []
   for (const recorded of batch) {
     const event = projection.select(recorded)
     if (Result.isFailure(event)) return Result.fail(event.failure)
     if (event.success !== undefined) selected.push([event.success, recorded])
   }
-  if (selected.length === 0) return Result.succeed(state)
-  const evolve = projection.evolve as unknown as (s: S, e: E, r: RecordedEvent) => S | void
-  return Result.succeed(foldPrivately((s: S, [event, recorded]) => evolve(s, event, recorded), state, selected))
+  return Result.succeed(foldInto((s: S, [event, recorded]) => evolve(s, event, recorded), working, selected))
 }
 
 /** A projection's state at a position. */
@@ -78,12 +82,12 @@ export const live = <S, E>(
 ): Effect.Effect<Snapshot<S>, ReadError | EventSchemaViolation, EventStore> =>
   Effect.gen(function* () {
     const store = yield* EventStore
-    let state = projection.initial
+    let working = mutableCopy(projection.initial)
     let position = Checkpoint.beginning
     for (;;) {
       const batch = yield* store.readAll({ after: position, limit: options.batchSize ?? 5000 })
-      if (batch.length === 0) return { state, position }
-      state = yield* Effect.fromResult(foldBatch(projection, state, batch))
+      if (batch.length === 0) return { state: frozenCopy(working), position }
+      working = yield* Effect.fromResult(foldBatchInto(projection, working, batch))
       position = (batch[batch.length - 1] as RecordedEvent).globalPosition
     }
   }).pipe(Effect.withSpan("Projection.live", { attributes: { "vouch.projection": projection.name } }))
@@ -130,16 +134,18 @@ export const start = <S, E>(
     const decodeState = Schema.decodeUnknownResult(projection.state)
     const encodeState = Schema.encodeResult(projection.state)
     const saved = yield* checkpoints.load(projection.name)
-    let state = projection.initial
+    // The runner folds into a private working state; callers get frozen copies, made on demand.
+    let working = mutableCopy(projection.initial)
     let position = Checkpoint.beginning
     if (Option.isSome(saved) && saved.value.version === projection.version) {
       const restored = decodeState(saved.value.state)
       if (Result.isSuccess(restored)) {
-        state = restored.success
+        working = mutableCopy(restored.success)
         position = saved.value.position
       }
       // A saved state that no longer decodes is rebuilt from the beginning rather than trusted.
     }
+    let published: S | undefined
     let failure: RunnerError | undefined
     const waiters = new Set<{ readonly target: Checkpoint.Checkpoint; readonly wake: () => void }>()
     const wakeReached = () => {
@@ -151,7 +157,7 @@ export const start = <S, E>(
       }
     }
     const save = Effect.suspend(() => {
-      const encoded = encodeState(state)
+      const encoded = encodeState(working)
       if (Result.isFailure(encoded)) return Effect.die(encoded.failure)
       return checkpoints.save(projection.name, {
         position,
@@ -173,7 +179,8 @@ export const start = <S, E>(
           yield* store.waitForEvents(position)
           continue
         }
-        state = yield* Effect.fromResult(foldBatch(projection, state, batch))
+        working = yield* Effect.fromResult(foldBatchInto(projection, working, batch))
+        published = undefined
         position = (batch[batch.length - 1] as RecordedEvent).globalPosition
         unsaved++
         if (unsaved >= saveEvery || batch.length < batchSize) {
@@ -220,7 +227,10 @@ export const start = <S, E>(
     })
 
     return {
-      state: Effect.sync(() => state),
+      state: Effect.sync(() => {
+        if (published === undefined) published = frozenCopy(working)
+        return published
+      }),
       position: Effect.sync(() => position),
       waitFor,
       caughtUp

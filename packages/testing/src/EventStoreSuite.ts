@@ -365,12 +365,15 @@ const concurrency = (scale: number): Array<Case> => [
       const perWriter = Math.max(5, Math.round(40 * scale))
       const total = writers * perWriter
       const seen: Array<Event.RecordedEvent> = []
+      let writersDone = false
       const reader = Effect.gen(function* () {
         let after = Checkpoint.beginning
         while (seen.length < total) {
           const batch = yield* es.readAll({ after, limit: 50 })
           if (batch.length === 0) {
-            yield* es.waitForEvents(after).pipe(Effect.timeoutOption(200))
+            // Once every writer is done, an empty read after a quiet wait means the reader saw all it will.
+            const woken = yield* es.waitForEvents(after).pipe(Effect.timeoutOption(writersDone ? 500 : 200))
+            if (writersDone && Option.isNone(woken)) break
             continue
           }
           seen.push(...batch)
@@ -390,6 +393,7 @@ const concurrency = (scale: number): Array<Case> => [
           }),
         { concurrency: "unbounded" }
       )
+      writersDone = true
       yield* Fiber.join(readerFiber).pipe(Effect.timeout(30_000))
       expect(seen.length).toBe(total)
       expect(new Set(seen.map((e) => e.eventId)).size).toBe(total)

@@ -10,14 +10,24 @@ import { mutableCopy } from "./mutableCopy.ts"
 /** An evolve: mutates the state it is given, or returns a replacement. */
 export type Evolve<S, E> = (state: S, event: E) => S | void
 
-/** Folds `events` onto a private copy of `from` and freezes the result. */
-export const foldPrivately = <S, E>(evolve: Evolve<S, E>, from: S, events: Iterable<E>): S => {
-  let state = mutableCopy(from)
+/**
+ * Folds `events` into `working`, a state private to the caller, mutating it in place; returns
+ * the state to keep using (a replacement, if an evolve returned one).
+ */
+export const foldInto = <S, E>(evolve: Evolve<S, E>, working: S, events: Iterable<E>): S => {
+  let state = working
   for (const event of events) {
     const replacement = evolve(state, event)
     // A returned replacement may share (frozen) parts with earlier states: copy it to keep
     // mutating freely. Evolves that mutate, the common style, never pay this.
     if (replacement !== undefined) state = mutableCopy(replacement)
   }
-  return freeze(state, true)
+  return state
 }
+
+/** Folds `events` onto a private copy of `from` and freezes the result. */
+export const foldPrivately = <S, E>(evolve: Evolve<S, E>, from: S, events: Iterable<E>): S =>
+  freeze(foldInto(evolve, mutableCopy(from), events), true)
+
+/** A frozen copy of a private working state, to hand to callers while the fold goes on. */
+export const frozenCopy = <S>(working: S): S => freeze(mutableCopy(working), true)
