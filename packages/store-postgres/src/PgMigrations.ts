@@ -52,7 +52,12 @@ CREATE OR REPLACE FUNCTION ${s}.append(
   OUT dup_stream text,
   OUT dup_version integer
 )
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql
+-- Every statement here is a point or range lookup on an index. plpgsql caches its plans, and a
+-- plan made while a table was new and empty (before autovacuum has analyzed it) scans the whole
+-- table: measured, a fresh store read 15 million rows in 4 seconds of appends. No sequential scans.
+SET enable_seqscan = off
+AS $fn$
 -- status: 0 appended, 1 idempotent repeat, 2 version conflict (actual in last_version),
 -- 3 event id already stored elsewhere (dup_*).
 -- p_kind: 0 any, 1 no stream, 2 stream exists, 3 exact p_expected.
