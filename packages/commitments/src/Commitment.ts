@@ -129,7 +129,7 @@ export const Event = Schema.Union([
 export type Event = typeof Event.Type
 
 /** The event catalog: type names `commitments/<Tag>`. */
-export const events = EventCatalog.make("commitments", Event)
+export const events: EventCatalog.EventCatalog<Event> = EventCatalog.make("commitments", Event)
 
 // ---------------------------------------------------------------------------------------------
 // Commands
@@ -350,7 +350,7 @@ const duplicateId = (definitions: ReadonlyArray<Definition>): string | undefined
 }
 
 /** The rules of a commitment set. */
-export const decider = Decider.make<Command, State, Event, Error>({
+export const decider: Decider.Decider<Command, State, Event, Error> = Decider.make<Command, State, Event, Error>({
   initialState,
   evolve: evolve as Decider.Decider<Command, State, Event, Error>["evolve"],
   decide: (command, state) => {
@@ -480,7 +480,11 @@ export const decider = Decider.make<Command, State, Event, Error>({
 })
 
 /** The commitment-set aggregate; streams are `commitment-set-<id>`. */
-export const aggregate = Aggregate.make({ category: "commitment-set", decider, events })
+export const aggregate: Aggregate.Aggregate<Command, State, Event, Error> = Aggregate.make({
+  category: "commitment-set",
+  decider,
+  events
+})
 
 // ---------------------------------------------------------------------------------------------
 // Matching cases

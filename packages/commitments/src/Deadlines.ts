@@ -67,7 +67,7 @@ export const nextOf = (entry: Entry, calendars: BusinessCalendar.Registry): Next
 export const isDue = (next: Next, now: number): boolean => (next.kind === "Warning" ? next.at <= now : next.at < now)
 
 /** The deadline projection over a calendar registry. */
-export const projection = (calendars: BusinessCalendar.Registry) =>
+export const projection = (calendars: BusinessCalendar.Registry): Projection.Projection<State, Obligation.Event> =>
   Projection.fromCatalogs([Obligation.events], {
     name: "commitments-deadlines",
     version: 1,

@@ -203,7 +203,7 @@ export const Event = Schema.Union([
 export type Event = typeof Event.Type
 
 /** The event catalog: type names `obligations/<Tag>`. */
-export const events = EventCatalog.make("obligations", Event)
+export const events: EventCatalog.EventCatalog<Event> = EventCatalog.make("obligations", Event)
 
 // ---------------------------------------------------------------------------------------------
 // Commands
@@ -605,7 +605,7 @@ const overdueBreach = (cycle: Cycle, clock: BusinessCalendar.Compiled, at: numbe
     : []
 
 /** The rules, closed over the calendars that targets name. */
-export const makeDecider = (calendars: BusinessCalendar.Registry) =>
+export const makeDecider = (calendars: BusinessCalendar.Registry): Decider.Decider<Command, State, Event, Error> =>
   Decider.make<Command, State, Event, Error>({
     initialState,
     evolve: evolve as Decider.Decider<Command, State, Event, Error>["evolve"],
@@ -848,8 +848,10 @@ export const makeDecider = (calendars: BusinessCalendar.Registry) =>
   })
 
 /** The decider with no business calendars: only clock-time targets resolve. */
-export const decider = makeDecider(new Map())
+export const decider: Decider.Decider<Command, State, Event, Error> = makeDecider(new Map())
 
 /** The obligation aggregate over the given calendars; streams are `obligation-<id>`. */
-export const makeAggregate = (calendars: BusinessCalendar.Registry) =>
+export const makeAggregate = (
+  calendars: BusinessCalendar.Registry
+): Aggregate.Aggregate<Command, State, Event, Error> =>
   Aggregate.make({ category: "obligation", decider: makeDecider(calendars), events })
