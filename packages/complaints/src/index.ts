@@ -1,1 +1,7 @@
-export {}
+/**
+ * @vouch/complaints — the complaint lifecycle (receipt to closure, reopen, merge), first-contact
+ * ownership, satisfaction surveys and follow-ups, the workflow that drives commitments'
+ * obligations from complaint events, and the read models an application starts with. Every
+ * module is a namespace.
+ */
+export * as Complaint from "./Complaint.ts"
