@@ -5,7 +5,7 @@
  *
  * By default the events go to the file store under ./.vouch-data/demo (the embedded default,
  * durable, nothing to install; the demo starts from an empty directory each run). Pass
- * `--memory` to use the in-memory store instead.
+ * `--memory` to use the in-memory store instead, or `--dir <path>` to choose the directory.
  */
 import { readFileSync, rmSync } from "node:fs"
 import { BusinessCalendar, Commitment, Deadlines, Obligation, Presets, Sweeper, Target } from "@vouch/commitments"
@@ -15,7 +15,8 @@ import { MemoryEventStore } from "@vouch/store-memory"
 import { DateTime, Effect, Layer, Result, Schema } from "effect"
 
 const useMemory = process.argv.includes("--memory")
-const directory = ".vouch-data/demo"
+const dirFlag = process.argv.indexOf("--dir")
+const directory = dirFlag > 0 ? (process.argv[dirFlag + 1] ?? ".vouch-data/demo") : ".vouch-data/demo"
 
 const calendar = Result.getOrThrow(
   BusinessCalendar.fromJson(
