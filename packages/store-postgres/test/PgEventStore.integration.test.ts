@@ -341,7 +341,7 @@ describe.skipIf(!up)("PgEventStore on PostgreSQL", () => {
     }
   })
 
-  it("saves a checkpoint inside the caller's transaction: committed or rolled back with its writes", () => {
+  it("saves a checkpoint (and appends) inside the caller's transaction: committed or rolled back with its writes", () => {
     const schema = scratchSchema()
     return runWith(
       scratchStore({}, schema),
@@ -353,6 +353,8 @@ describe.skipIf(!up)("PgEventStore on PostgreSQL", () => {
         const write = (id: string) =>
           Effect.gen(function* () {
             yield* sql.unsafe(`INSERT INTO ${schema}.projection_rows (id) VALUES ($1)`, [id])
+            // An append joins the caller's transaction too.
+            yield* es.append(`joined-${id}`, ExpectedVersion.noStream, [newEvent({ id })])
             yield* PgEventStore.saveCheckpoint("rows", { position: appended.position, version: 1 }, { schema })
           })
         const failed = yield* Effect.exit(
@@ -361,10 +363,12 @@ describe.skipIf(!up)("PgEventStore on PostgreSQL", () => {
         expect(Exit.isFailure(failed)).toBe(true)
         expect(yield* sql.unsafe(`SELECT id FROM ${schema}.projection_rows`)).toEqual([])
         expect(Option.isNone(yield* PgEventStore.loadCheckpoint("rows", { schema }))).toBe(true)
+        expect(yield* es.streamVersion("joined-a")).toBe(0)
 
         yield* sql.withTransaction(write("b"))
         expect(yield* sql.unsafe(`SELECT id FROM ${schema}.projection_rows`)).toEqual([{ id: "b" }])
         expect(yield* CheckpointStore.load("rows")).toEqual(Option.some({ position: appended.position, version: 1 }))
+        expect(yield* es.streamVersion("joined-b")).toBe(1)
       })
     )
   })
