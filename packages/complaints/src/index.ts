@@ -5,3 +5,4 @@
  * module is a namespace.
  */
 export * as Complaint from "./Complaint.ts"
+export * as Workflow from "./Workflow.ts"
