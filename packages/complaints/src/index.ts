@@ -4,5 +4,8 @@
  * obligations from complaint events, and the read models an application starts with. Every
  * module is a namespace.
  */
+
+export * as CaseBoard from "./CaseBoard.ts"
 export * as Complaint from "./Complaint.ts"
+export * as ComplaintReview from "./ComplaintReview.ts"
 export * as Workflow from "./Workflow.ts"
