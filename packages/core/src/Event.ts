@@ -52,6 +52,26 @@ export const maxEventTypeLength = 256
 
 const printable = /^[^\u0000-\u001f\u007f-\u009f]+$/
 
+// An application uses a few dozen event types; remembering the ones already checked saves a
+// regular expression per appended event.
+const checkedTypes = new Set<string>()
+const isValidType = (eventType: unknown): boolean => {
+  if (typeof eventType !== "string") return false
+  if (checkedTypes.has(eventType)) return true
+  const valid = eventType.length > 0 && eventType.length <= maxEventTypeLength && printable.test(eventType)
+  if (valid && checkedTypes.size < 10_000) checkedTypes.add(eventType)
+  return valid
+}
+
+const emptyMetadata: EventMetadata = Object.freeze({})
+
+/** Whether a plain object has no own enumerable keys (without allocating a key array). */
+const isEmpty = (value: object): boolean => {
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false
+  for (const key in value) if (Object.hasOwn(value, key)) return false
+  return true
+}
+
 /**
  * Checks an append request before any store touches it and returns frozen copies of its events.
  * Every adapter calls this first, so every store refuses the same bad input the same way.
@@ -75,12 +95,7 @@ export const prepareAppend = (
       if (ids.has(event.eventId)) return refuse(`event id ${event.eventId} appears twice in one append`)
       ids.add(event.eventId)
     }
-    if (
-      typeof event.eventType !== "string" ||
-      event.eventType.length === 0 ||
-      event.eventType.length > maxEventTypeLength ||
-      !printable.test(event.eventType)
-    ) {
+    if (!isValidType(event.eventType)) {
       return refuse(`event type must be 1 to ${maxEventTypeLength} printable characters`)
     }
     if (!Number.isSafeInteger(event.schemaVersion) || event.schemaVersion < 1) {
@@ -88,20 +103,26 @@ export const prepareAppend = (
     }
     const data = Json.snapshot(event.data)
     if (Result.isFailure(data)) return refuse(data.failure)
-    const metadata = Json.snapshot(event.metadata ?? {})
-    if (Result.isFailure(metadata)) return refuse(`metadata: ${metadata.failure}`)
-    const meta = metadata.success
-    if (typeof meta !== "object" || meta === null || Array.isArray(meta)) return refuse("metadata must be an object")
-    for (const field of ["correlationId", "causationId", "actor", "commandId"] as const) {
-      const value = (meta as EventMetadata)[field]
-      if (value !== undefined && typeof value !== "string") return refuse(`metadata.${field} must be a string`)
+    let metadata = emptyMetadata
+    if (event.metadata != null && !isEmpty(event.metadata)) {
+      const copied = Json.snapshot(event.metadata)
+      if (Result.isFailure(copied)) return refuse(`metadata: ${copied.failure}`)
+      const value = copied.success
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        return refuse("metadata must be an object")
+      for (const field of ["correlationId", "causationId", "actor", "commandId"] as const) {
+        const fieldValue = (value as EventMetadata)[field]
+        if (fieldValue !== undefined && typeof fieldValue !== "string")
+          return refuse(`metadata.${field} must be a string`)
+      }
+      metadata = value as EventMetadata
     }
     prepared[i] = Object.freeze({
       eventId: event.eventId,
       eventType: event.eventType,
       schemaVersion: event.schemaVersion,
       data: data.success,
-      metadata: meta as EventMetadata
+      metadata
     })
   }
   return Result.succeed({ streamId: stream, events: prepared })

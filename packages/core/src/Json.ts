@@ -11,83 +11,95 @@ export type Json = null | boolean | number | string | ReadonlyArray<Json> | { re
 /** The deepest nesting accepted, so that no reader or writer runs out of stack on hostile input. */
 export const maxDepth = 256
 
-interface Walk {
-  readonly seen: Set<object>
-  failure: string | undefined
-}
+/** Thrown inside the fast copy to abandon it; the slow walk then says where and why. */
+const notJson = new Error("not JSON")
 
-const defineOwn = (record: Record<string, Json>, key: string, value: Json) =>
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true })
-
-// One top-level recursive function (no closure per call): this runs for every appended event.
-const copy = (walk: Walk, input: unknown, depth: number, path: () => string): Json => {
+/**
+ * The fast copy: no path bookkeeping, since nearly every value is JSON. `ancestors` holds the
+ * objects on the current path, to detect cycles.
+ */
+const copyFast = (input: unknown, depth: number, ancestors: Array<object>): Json => {
   switch (typeof input) {
     case "string":
     case "boolean":
       return input
     case "number":
       if (Number.isFinite(input)) return input
-      walk.failure = `${path()} is ${input}, which JSON cannot hold`
-      return null
+      throw notJson
     case "object": {
       if (input === null) return null
-      if (depth >= maxDepth) {
-        walk.failure = `${path()} is nested deeper than ${maxDepth} levels`
-        return null
-      }
-      if (walk.seen.has(input)) {
-        walk.failure = `${path()} refers back to itself (a cycle)`
-        return null
-      }
-      walk.seen.add(input)
+      if (depth >= maxDepth || ancestors.includes(input)) throw notJson
+      ancestors.push(input)
       let out: Json
       if (Array.isArray(input)) {
         const items: Array<Json> = new Array(input.length)
-        for (let i = 0; i < input.length && walk.failure === undefined; i++) {
-          items[i] = copy(walk, input[i], depth + 1, () => `${path()}[${i}]`)
-        }
+        for (let i = 0; i < input.length; i++) items[i] = copyFast(input[i], depth + 1, ancestors)
         out = items
       } else {
         const proto = Object.getPrototypeOf(input)
-        if (proto !== Object.prototype && proto !== null) {
-          walk.failure = `${path()} is a ${proto?.constructor?.name ?? "non-plain object"}, not a plain object`
-          return null
-        }
+        if (proto !== Object.prototype && proto !== null) throw notJson
         const record: Record<string, Json> = {}
         for (const key in input) {
           if (!Object.hasOwn(input, key)) continue
           const item = (input as Record<string, unknown>)[key]
           if (item === undefined) continue // JSON drops undefined members; so do we.
-          const field = copy(walk, item, depth + 1, () => `${path()}.${key}`)
-          if (walk.failure !== undefined) break
+          const field = copyFast(item, depth + 1, ancestors)
           // "__proto__" is an ordinary key in JSON; assigning it would change the prototype instead.
-          if (key === "__proto__") defineOwn(record, key, field)
-          else record[key] = field
+          if (key === "__proto__") {
+            Object.defineProperty(record, key, { value: field, enumerable: true, writable: true, configurable: true })
+          } else {
+            record[key] = field
+          }
         }
         out = record
       }
-      walk.seen.delete(input)
+      ancestors.pop()
       return Object.freeze(out)
     }
     default:
-      walk.failure = `${path()} is a ${typeof input}, which JSON cannot hold`
-      return null
+      throw notJson
   }
 }
 
-const root = () => "data"
+/** The slow walk, run only after the fast copy gave up: the path to the first problem, and what it is. */
+const problemIn = (input: unknown, depth: number, path: string, ancestors: Array<object>): string | undefined => {
+  switch (typeof input) {
+    case "string":
+    case "boolean":
+    case "undefined":
+      return undefined
+    case "number":
+      return Number.isFinite(input) ? undefined : `${path} is ${input}, which JSON cannot hold`
+    case "object": {
+      if (input === null) return undefined
+      if (depth >= maxDepth) return `${path} is nested deeper than ${maxDepth} levels`
+      if (ancestors.includes(input)) return `${path} refers back to itself (a cycle)`
+      const proto = Object.getPrototypeOf(input)
+      if (!Array.isArray(input) && proto !== Object.prototype && proto !== null) {
+        return `${path} is a ${proto?.constructor?.name ?? "non-plain object"}, not a plain object`
+      }
+      ancestors.push(input)
+      const entries: Array<[string, unknown]> = Array.isArray(input)
+        ? input.map((item, i) => [`${path}[${i}]`, item])
+        : Object.keys(input).map((key) => [`${path}.${key}`, (input as Record<string, unknown>)[key]])
+      for (const [where, item] of entries) {
+        const problem = problemIn(item, depth + 1, where, ancestors)
+        if (problem !== undefined) return problem
+      }
+      ancestors.pop()
+      return undefined
+    }
+    default:
+      return `${path} is a ${typeof input}, which JSON cannot hold`
+  }
+}
 
 /** A deeply frozen JSON copy of `value`, or the reason it is not JSON. */
 export const snapshot = (value: unknown): Result.Result<Json, string> => {
-  if (typeof value !== "object" || value === null) {
-    const walk: Walk = { seen: emptySeen, failure: undefined }
-    const result = copy(walk, value, 0, root)
-    return walk.failure === undefined ? Result.succeed(result) : Result.fail(walk.failure)
+  try {
+    return Result.succeed(copyFast(value, 0, []))
+  } catch (error) {
+    if (error !== notJson && !(error instanceof RangeError)) throw error
+    return Result.fail(problemIn(value, 0, "data", []) ?? "data is not JSON")
   }
-  const walk: Walk = { seen: new Set(), failure: undefined }
-  const result = copy(walk, value, 0, root)
-  return walk.failure === undefined ? Result.succeed(result) : Result.fail(walk.failure)
 }
-
-// Scalars never touch `seen`; sharing one empty set for them saves an allocation per call.
-const emptySeen: Set<object> = new Set()
