@@ -6,7 +6,7 @@
  * cancelled ones have none) and the number of breached ones is shown beside it.
  */
 import { Obligation } from "@vouch/commitments"
-import { type EventCatalog, Projection } from "@vouch/core"
+import { Projection } from "@vouch/core"
 import { DateTime, Schema } from "effect"
 import * as Complaint from "./Complaint.ts"
 
@@ -91,120 +91,119 @@ const refresh = (state: Draft, row: Mutable<Row>) => {
 
 type Input = Complaint.Event | Obligation.Event
 
-// The kernel's fromCatalogs takes catalogs of one event type; two aggregates' catalogs are
-// widened to their union here (a catalog is only read through `owns` and `decode`).
-const catalogs = [Complaint.events, Obligation.events] as unknown as ReadonlyArray<EventCatalog.EventCatalog<Input>>
-
 /** The case-board projection. */
-export const projection = Projection.fromCatalogs<State, Input>(catalogs, {
-  name: "complaints-case-board",
-  version: 1,
-  initial: { cases: {}, clocks: {} },
-  state: State,
-  evolve: (draft, event, recorded) => {
-    const state = draft as unknown as Draft
-    if (Complaint.events.owns(recorded.eventType)) {
-      const e = event as Complaint.Event
-      const id = Complaint.complaintIdOf(recorded.streamId) ?? recorded.streamId
-      if (e._tag === "ComplaintReceived") {
-        state.cases[id] = {
-          complaintId: e.complaintId,
-          status: "Open",
-          owner: e.actor,
-          assignee: e.actor,
-          customer: e.customer,
-          channel: e.channel,
-          category: e.category,
-          receivedAt: ms(e.at),
-          breached: 0,
-          obligations: []
+export const projection: Projection.Projection<State, Input> = Projection.fromCatalogs(
+  [Complaint.events, Obligation.events],
+  {
+    name: "complaints-case-board",
+    version: 1,
+    initial: { cases: {}, clocks: {} },
+    state: State,
+    evolve: (draft, event, recorded) => {
+      const state = draft as unknown as Draft
+      if (Complaint.events.owns(recorded.eventType)) {
+        const e = event as Complaint.Event
+        const id = Complaint.complaintIdOf(recorded.streamId) ?? recorded.streamId
+        if (e._tag === "ComplaintReceived") {
+          state.cases[id] = {
+            complaintId: e.complaintId,
+            status: "Open",
+            owner: e.actor,
+            assignee: e.actor,
+            customer: e.customer,
+            channel: e.channel,
+            category: e.category,
+            receivedAt: ms(e.at),
+            breached: 0,
+            obligations: []
+          }
+          return
+        }
+        const row = state.cases[id]
+        if (row === undefined) return
+        const status = statusAfter[e._tag]
+        if (status !== undefined) row.status = status
+        switch (e._tag) {
+          case "CustomerResponded":
+            row.status = "Open"
+            break
+          case "ComplaintAssessed":
+            row.severity = e.severity
+            row.priority = e.priority
+            break
+          case "ComplaintAssigned":
+            row.assignee = e.assignee
+            break
+          case "ComplaintEscalated":
+            row.assignee = e.to
+            break
+          case "ComplaintReferred":
+            row.assignee = e.organisation
+            break
+          case "OwnershipTransferred":
+            row.owner = e.to
+            break
+          case "DuplicateAbsorbed":
+            row.receivedAt = ms(e.receivedAt)
+            break
         }
         return
       }
-      const row = state.cases[id]
-      if (row === undefined) return
-      const status = statusAfter[e._tag]
-      if (status !== undefined) row.status = status
+      const e = event as Obligation.Event
+      const key = recorded.streamId
+      if (e._tag === "ObligationStarted") {
+        state.clocks[key] = {
+          caseId: e.caseId,
+          milestone: milestoneName(e.milestone),
+          due: ms(e.due),
+          running: true,
+          breached: false
+        }
+        const row = state.cases[e.caseId]
+        if (row !== undefined && !row.obligations.includes(key)) row.obligations.push(key)
+        if (row !== undefined) refresh(state, row)
+        return
+      }
+      const clock = state.clocks[key]
+      if (clock === undefined) return
       switch (e._tag) {
-        case "CustomerResponded":
-          row.status = "Open"
+        case "ObligationPaused":
+          clock.running = false
           break
-        case "ComplaintAssessed":
-          row.severity = e.severity
-          row.priority = e.priority
+        case "ObligationResumed":
+          if (e.due !== undefined) {
+            clock.running = true
+            clock.due = ms(e.due)
+          }
           break
-        case "ComplaintAssigned":
-          row.assignee = e.assignee
+        case "ObligationBreached":
+          clock.breached = true
           break
-        case "ComplaintEscalated":
-          row.assignee = e.to
+        case "ObligationMet":
+        case "ObligationFulfilledLate":
+          clock.running = false
+          clock.breached = false
           break
-        case "ComplaintReferred":
-          row.assignee = e.organisation
+        case "ObligationCancelled":
+          clock.running = false
+          clock.breached = false
           break
-        case "OwnershipTransferred":
-          row.owner = e.to
-          break
-        case "DuplicateAbsorbed":
-          row.receivedAt = ms(e.receivedAt)
-          break
-      }
-      return
-    }
-    const e = event as Obligation.Event
-    const key = recorded.streamId
-    if (e._tag === "ObligationStarted") {
-      state.clocks[key] = {
-        caseId: e.caseId,
-        milestone: milestoneName(e.milestone),
-        due: ms(e.due),
-        running: true,
-        breached: false
-      }
-      const row = state.cases[e.caseId]
-      if (row !== undefined && !row.obligations.includes(key)) row.obligations.push(key)
-      if (row !== undefined) refresh(state, row)
-      return
-    }
-    const clock = state.clocks[key]
-    if (clock === undefined) return
-    switch (e._tag) {
-      case "ObligationPaused":
-        clock.running = false
-        break
-      case "ObligationResumed":
-        if (e.due !== undefined) {
-          clock.running = true
+        case "ObligationRetargeted":
           clock.due = ms(e.due)
-        }
-        break
-      case "ObligationBreached":
-        clock.breached = true
-        break
-      case "ObligationMet":
-      case "ObligationFulfilledLate":
-        clock.running = false
-        clock.breached = false
-        break
-      case "ObligationCancelled":
-        clock.running = false
-        clock.breached = false
-        break
-      case "ObligationRetargeted":
-        clock.due = ms(e.due)
-        break
-      case "CycleStarted":
-        clock.running = true
-        clock.breached = false
-        clock.due = ms(e.due)
-        break
-      default:
-        return
+          break
+        case "CycleStarted":
+          clock.running = true
+          clock.breached = false
+          clock.due = ms(e.due)
+          break
+        default:
+          return
+      }
+      const row = state.cases[clock.caseId]
+      if (row !== undefined) refresh(state, row)
     }
-    const row = state.cases[clock.caseId]
-    if (row !== undefined) refresh(state, row)
   }
-})
+)
 
 const openStatuses = new Set(["Open", "AwaitingCustomer", "SolutionProposed", "SolutionAccepted", "Resolved"])
 

@@ -38,16 +38,19 @@ export const make = <S>(projection: Omit<Projection<S, RecordedEvent>, "select">
 })
 
 /** A projection over the typed events of one or more aggregates; other events are skipped. */
-export const fromCatalogs = <S, E extends { readonly _tag: string }>(
-  catalogs: ReadonlyArray<EventCatalog<E>>,
-  projection: Omit<Projection<S, E>, "select">
-): Projection<S, E> => ({
+export const fromCatalogs = <S, const Catalogs extends ReadonlyArray<EventCatalog<any>>>(
+  catalogs: Catalogs,
+  projection: Omit<Projection<S, EventOf<Catalogs[number]>>, "select">
+): Projection<S, EventOf<Catalogs[number]>> => ({
   ...projection,
   select: (recorded) => {
     for (const catalog of catalogs) if (catalog.owns(recorded.eventType)) return catalog.decode(recorded)
     return Result.succeed(undefined)
   }
 })
+
+/** The event type of a catalog; for a union of catalogs, the union of their events. */
+export type EventOf<C> = C extends EventCatalog<infer E> ? E : never
 
 /**
  * Folds a batch of envelopes into `working`, a state private to the caller, decoding through
