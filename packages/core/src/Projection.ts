@@ -38,6 +38,7 @@ export const make = <S>(projection: Omit<Projection<S, RecordedEvent>, "select">
 })
 
 /** A projection over the typed events of one or more aggregates; other events are skipped. */
+// biome-ignore lint/suspicious/noExplicitAny: a catalog both takes and returns its events, so only `any` admits catalogs of different event types.
 export const fromCatalogs = <S, const Catalogs extends ReadonlyArray<EventCatalog<any>>>(
   catalogs: Catalogs,
   projection: Omit<Projection<S, EventOf<Catalogs[number]>>, "select">
