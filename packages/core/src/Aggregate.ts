@@ -45,15 +45,7 @@ export interface Loaded<S> {
 export const decodeAll = <E extends { readonly _tag: string }>(
   catalog: EventCatalog<E>,
   recorded: ReadonlyArray<RecordedEvent>
-): Result.Result<Array<E>, EventSchemaViolation> => {
-  const events: Array<E> = new Array(recorded.length)
-  for (let i = 0; i < recorded.length; i++) {
-    const decoded = catalog.decode(recorded[i] as RecordedEvent)
-    if (Result.isFailure(decoded)) return Result.fail(decoded.failure)
-    events[i] = decoded.success
-  }
-  return Result.succeed(events)
-}
+): Result.Result<Array<E>, EventSchemaViolation> => catalog.decodeAll(recorded)
 
 /** Folds an already-read stream into a `Loaded` state. */
 export const foldStream = <C, S, E extends { readonly _tag: string }, Err>(
@@ -73,12 +65,11 @@ export const foldStream = <C, S, E extends { readonly _tag: string }, Err>(
     }
   })
 
-/** Reads and folds one entity's stream. */
+/** Reads and folds one entity's stream. (Traced by the store's `EventStore.readStream` span.) */
 export const load = <C, S, E extends { readonly _tag: string }, Err>(
   aggregate: Aggregate<C, S, E, Err>,
   streamId: string
 ): Effect.Effect<Loaded<S>, ReadError | EventSchemaViolation, EventStore> =>
-  EventStore.use((store) => store.readStream(streamId)).pipe(
-    Effect.flatMap((recorded) => Effect.fromResult(foldStream(aggregate, recorded))),
-    Effect.withSpan("Aggregate.load", { attributes: { "vouch.stream_id": streamId } }, { captureStackTrace: false })
+  EventStore.use((store) =>
+    Effect.flatMap(store.readStream(streamId), (recorded) => Effect.fromResult(foldStream(aggregate, recorded)))
   )

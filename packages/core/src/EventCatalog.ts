@@ -45,6 +45,8 @@ export interface EventCatalog<E extends { readonly _tag: string }> {
   ) => Result.Result<NewEvent, EventSchemaViolation>
   /** Upcasts and decodes a stored event. */
   readonly decode: (recorded: RecordedEvent) => Result.Result<E, EventSchemaViolation>
+  /** Decodes many stored events, failing on the first that does not match. */
+  readonly decodeAll: (recorded: ReadonlyArray<RecordedEvent>) => Result.Result<Array<E>, EventSchemaViolation>
 }
 
 interface Entry {
@@ -123,6 +125,31 @@ export const make = <S extends Schema.Codec<{ readonly _tag: string }, unknown>>
   const violation = (streamId: string, streamVersion: number, eventType: string, detail: string) =>
     Result.fail(new EventSchemaViolation({ streamId, streamVersion, eventType, detail }))
 
+  const decode = (recorded: RecordedEvent): Result.Result<E, EventSchemaViolation> => {
+    const cached = decoded.get(recorded)
+    if (cached !== undefined) return Result.succeed(cached)
+    const entry = byType.get(recorded.eventType)
+    const fail = (detail: string) => violation(recorded.streamId, recorded.streamVersion, recorded.eventType, detail)
+    if (entry === undefined) return fail(`not an event type of ${aggregate}`)
+    if (recorded.schemaVersion > entry.version) {
+      return fail(`stored with schema version ${recorded.schemaVersion}, newer than this reader's ${entry.version}`)
+    }
+    let data = recorded.data
+    try {
+      for (let k = recorded.schemaVersion; k < entry.version; k++) data = (entry.upcasters[k] as Upcaster)(data)
+    } catch (error) {
+      return fail(`upcasting from version ${recorded.schemaVersion} failed: ${String(error)}`)
+    }
+    if (typeof data !== "object" || data === null || Array.isArray(data)) return fail("event data must be an object")
+    const result = entry.decode({ ...data, _tag: entry.tag })
+    if (Result.isFailure(result)) return fail(result.failure.message)
+    if (!Object.isFrozen(recorded)) return result as Result.Result<E, never>
+    // A memoized event is handed to every later reader, so it must not be changeable by one.
+    const event = freeze(result.success as E, true)
+    decoded.set(recorded, event)
+    return Result.succeed(event)
+  }
+
   return {
     aggregate,
     schema: schema as unknown as Schema.Codec<E, unknown>,
@@ -148,29 +175,22 @@ export const make = <S extends Schema.Codec<{ readonly _tag: string }, unknown>>
         metadata: context.metadata ?? {}
       })
     },
-    decode: (recorded) => {
-      const cached = decoded.get(recorded)
-      if (cached !== undefined) return Result.succeed(cached)
-      const entry = byType.get(recorded.eventType)
-      const fail = (detail: string) => violation(recorded.streamId, recorded.streamVersion, recorded.eventType, detail)
-      if (entry === undefined) return fail(`not an event type of ${aggregate}`)
-      if (recorded.schemaVersion > entry.version) {
-        return fail(`stored with schema version ${recorded.schemaVersion}, newer than this reader's ${entry.version}`)
+    decode,
+    decodeAll: (recorded) => {
+      const events: Array<E> = new Array(recorded.length)
+      for (let i = 0; i < recorded.length; i++) {
+        const envelope = recorded[i] as RecordedEvent
+        // The memoized path first: no Result per event when the store's envelopes are frozen.
+        const cached = decoded.get(envelope)
+        if (cached !== undefined) {
+          events[i] = cached
+          continue
+        }
+        const result = decode(envelope)
+        if (Result.isFailure(result)) return Result.fail(result.failure)
+        events[i] = result.success
       }
-      let data = recorded.data
-      try {
-        for (let k = recorded.schemaVersion; k < entry.version; k++) data = (entry.upcasters[k] as Upcaster)(data)
-      } catch (error) {
-        return fail(`upcasting from version ${recorded.schemaVersion} failed: ${String(error)}`)
-      }
-      if (typeof data !== "object" || data === null || Array.isArray(data)) return fail("event data must be an object")
-      const result = entry.decode({ ...data, _tag: entry.tag })
-      if (Result.isFailure(result)) return fail(result.failure.message)
-      if (!Object.isFrozen(recorded)) return result as Result.Result<E, never>
-      // A memoized event is handed to every later reader, so it must not be changeable by one.
-      const event = freeze(result.success as E, true)
-      decoded.set(recorded, event)
-      return Result.succeed(event)
+      return Result.succeed(events)
     }
   }
 }

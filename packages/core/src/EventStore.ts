@@ -88,7 +88,7 @@ export interface Adapter {
    * Completes once events after `after` may exist: at once if they already do, otherwise when
    * something is appended (or, for stores that cannot be notified, after a poll interval).
    */
-  readonly waitForEvents: (after: Checkpoint.Checkpoint) => Effect.Effect<void, StorageFailure>
+  readonly waitForEvents: (after: Checkpoint.Checkpoint) => Effect.Effect<void, InvalidCheckpoint | StorageFailure>
 }
 
 /** The service applications use; built from an adapter by `make`. */
@@ -104,7 +104,7 @@ export interface Service {
   ) => Effect.Effect<ReadonlyArray<Event.RecordedEvent>, ReadError>
   readonly readAll: (options?: ReadAllOptions) => Effect.Effect<ReadonlyArray<Event.RecordedEvent>, ReadError>
   readonly streamVersion: (streamId: string) => Effect.Effect<number, ReadError>
-  readonly waitForEvents: (after: Checkpoint.Checkpoint) => Effect.Effect<void, StorageFailure>
+  readonly waitForEvents: (after: Checkpoint.Checkpoint) => Effect.Effect<void, InvalidCheckpoint | StorageFailure>
 }
 
 /** The event store service tag. */

@@ -26,7 +26,8 @@ import {
   ExpectedVersion,
   Idempotency,
   type InvalidCheckpoint,
-  StorageFailure
+  StorageFailure,
+  Waiters
 } from "@vouch/core"
 import { Clock, Context, Effect, Layer, Option, Result, Schema, type Scope } from "effect"
 import { Corruption, codeOf, failure, readFully, writeFileAtomic, writeFully } from "./internal/Fs.ts"
@@ -139,15 +140,8 @@ const openStore = (options: Options) => {
   let flushScheduled: ReturnType<typeof setImmediate> | undefined
   let broken: StorageFailure | undefined
   let closed = false
-  const eventWaiters = new Set<() => void>()
-
-  const wakeEventWaiters = () => {
-    if (eventWaiters.size === 0) return
-    // Snapshot first: a woken reader may run at once and register again while we iterate.
-    const woken = [...eventWaiters]
-    eventWaiters.clear()
-    for (const wake of woken) wake()
-  }
+  // Readers of this process waiting for an append to become durable.
+  const appended = Waiters.make()
 
   /** Writes everything pending, syncs once, then acknowledges every append that was waiting. */
   const flush = () => {
@@ -195,7 +189,7 @@ const openStore = (options: Options) => {
       if (waiter.cancelled) continue
       waiter.resume(broken === undefined ? Effect.succeed(waiter.result) : Effect.fail(broken))
     }
-    wakeEventWaiters()
+    appended.wakeAll()
   }
 
   const scheduleFlush = () => {
@@ -457,31 +451,22 @@ const openStore = (options: Options) => {
         return caught !== undefined ? Effect.fail(caught) : Effect.succeed(visible(streamId).count)
       }),
     waitForEvents: (after) =>
-      Effect.flatMap(positionOf(after), (position) =>
-        Effect.callback<void, StorageFailure>((resume) => {
-          if (durableHead > position) return resume(Effect.void)
-          if (readOnly) {
-            let timer: ReturnType<typeof setTimeout> | undefined
-            const poll = () => {
-              const caught = catchUp()
-              if (caught !== undefined) resume(Effect.fail(caught))
-              else if (durableHead > position) resume(Effect.void)
-              else timer = setTimeout(poll, pollInterval)
-            }
-            poll()
-            return Effect.sync(() => clearTimeout(timer))
+      Effect.flatMap(positionOf(after), (position) => {
+        if (durableHead > position) return Effect.void
+        if (!readOnly) return appended.wait
+        // A read-only store learns of another process's appends only by looking.
+        return Effect.callback<void, StorageFailure>((resume) => {
+          let timer: ReturnType<typeof setTimeout> | undefined
+          const poll = () => {
+            const caught = catchUp()
+            if (caught !== undefined) resume(Effect.fail(caught))
+            else if (durableHead > position) resume(Effect.void)
+            else timer = setTimeout(poll, pollInterval)
           }
-          const wake = () => resume(Effect.void)
-          eventWaiters.add(wake)
-          return Effect.sync(() => {
-            eventWaiters.delete(wake)
-          })
+          poll()
+          return Effect.sync(() => clearTimeout(timer))
         })
-      ).pipe(
-        Effect.catchTag("InvalidCheckpoint", (error) =>
-          Effect.fail(new StorageFailure({ reason: error.message, retryable: false }))
-        )
-      )
+      })
   }
 
   const checkpointFile = (name: string) =>

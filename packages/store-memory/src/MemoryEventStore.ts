@@ -13,7 +13,8 @@ import {
   EventStore,
   ExpectedVersion,
   Idempotency,
-  StorageFailure
+  StorageFailure,
+  Waiters
 } from "@vouch/core"
 import { Clock, Context, Effect, Layer, Option, Result } from "effect"
 
@@ -29,7 +30,7 @@ export const make: Effect.Effect<MemoryStores> = Effect.sync(() => {
   const streams = new Map<string, Array<Event.RecordedEvent>>()
   const byId = new Map<string, Event.RecordedEvent>()
   const checkpoints = new Map<string, CheckpointStore.SavedCheckpoint>()
-  const waiters = new Set<() => void>()
+  const appended = Waiters.make()
 
   const locate = (eventId: string): Idempotency.Location | undefined => byId.get(eventId)
   const headPosition = () => (log.length === 0 ? Checkpoint.beginning : Checkpoint.fromNumber(log.length))
@@ -85,12 +86,7 @@ export const make: Effect.Effect<MemoryStores> = Effect.sync(() => {
       target.push(recorded)
       byId.set(event.eventId, recorded)
     }
-    if (waiters.size > 0) {
-      // Snapshot first: a woken reader may run at once and register again while we iterate.
-      const woken = [...waiters]
-      waiters.clear()
-      for (const wake of woken) wake()
-    }
+    appended.wakeAll()
     return Effect.succeed({
       streamId: request.streamId,
       firstVersion: current + 1,
@@ -123,21 +119,7 @@ export const make: Effect.Effect<MemoryStores> = Effect.sync(() => {
     readAll: (after, limit) => Effect.map(positionOf(after), (position) => log.slice(position, position + limit)),
     streamVersion: (streamId) => Effect.sync(() => streams.get(streamId)?.length ?? 0),
     waitForEvents: (after) =>
-      Effect.flatMap(positionOf(after), (position) =>
-        log.length > position
-          ? Effect.void
-          : Effect.callback<void>((resume) => {
-              const wake = () => resume(Effect.void)
-              waiters.add(wake)
-              return Effect.sync(() => {
-                waiters.delete(wake)
-              })
-            })
-      ).pipe(
-        Effect.catchTag("InvalidCheckpoint", (error) =>
-          Effect.fail(new StorageFailure({ reason: error.message, retryable: false }))
-        )
-      )
+      Effect.flatMap(positionOf(after), (position) => (log.length > position ? Effect.void : appended.wait))
   }
 
   const checkpointStore: CheckpointStore.Service = {

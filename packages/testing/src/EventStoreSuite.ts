@@ -172,6 +172,8 @@ const ordering: Array<Case> = [
       const es = yield* store
       const error = yield* failureOf(es.readAll({ after: "not a checkpoint" as Checkpoint.Checkpoint }))
       expect(error._tag).toBe("InvalidCheckpoint")
+      const waited = yield* failureOf(es.waitForEvents("not a checkpoint" as Checkpoint.Checkpoint))
+      expect(waited._tag).toBe("InvalidCheckpoint")
     })
   )
 ]
