@@ -350,11 +350,9 @@ export const make = (
     const hasEventsAfter = (tx: bigint, seq: bigint) =>
       sql.unsafe(hasEventsSql, [int8(tx), int8(seq)]).values.pipe(Effect.map((rows) => rows[0]?.[0] === true))
 
-    const waitForEvents = (after: Checkpoint.Checkpoint): Effect.Effect<void, StorageFailure> => {
+    const waitForEvents = (after: Checkpoint.Checkpoint): Effect.Effect<void, InvalidCheckpoint | StorageFailure> => {
       const parts = partsOf(after)
-      if (Result.isFailure(parts)) {
-        return Effect.fail(new StorageFailure({ reason: parts.failure.message, retryable: false }))
-      }
+      if (Result.isFailure(parts)) return Effect.fail(parts.failure)
       const [tx, seq] = parts.success
       return Effect.gen(function* () {
         yield* startListener
