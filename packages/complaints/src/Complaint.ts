@@ -233,7 +233,7 @@ export const Event = Schema.Union([
 export type Event = typeof Event.Type
 
 /** The event catalog: type names `complaints/<Tag>`. */
-export const events = EventCatalog.make("complaints", Event)
+export const events: EventCatalog.EventCatalog<Event> = EventCatalog.make("complaints", Event)
 
 // ---------------------------------------------------------------------------------------------
 // Commands
@@ -921,14 +921,18 @@ export const decide = (command: Command, state: State): Decision => {
 }
 
 /** The complaint's rules. */
-export const decider = Decider.make<Command, State, Event, Error>({
+export const decider: Decider.Decider<Command, State, Event, Error> = Decider.make<Command, State, Event, Error>({
   initialState,
   evolve: evolve as Decider.Decider<Command, State, Event, Error>["evolve"],
   decide
 })
 
 /** The complaint aggregate; streams are `complaint-<complaintId>`. */
-export const aggregate = Aggregate.make({ category: "complaint", decider, events })
+export const aggregate: Aggregate.Aggregate<Command, State, Event, Error> = Aggregate.make({
+  category: "complaint",
+  decider,
+  events
+})
 
 /** The stream id of a complaint. */
 export const streamId = (complaintId: string): string => `complaint-${complaintId}`

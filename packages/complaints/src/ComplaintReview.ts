@@ -77,7 +77,9 @@ const emptyPeriod = (): MutablePeriod => ({
 })
 
 /** The review projection; `period` names the period of an instant (default: calendar months in China). */
-export const projection = (period: (millis: number) => string = monthly()) =>
+export const projection = (
+  period: (millis: number) => string = monthly()
+): Projection.Projection<State, Complaint.Event> =>
   Projection.fromCatalogs([Complaint.events], {
     name: "complaints-review",
     version: 1,
