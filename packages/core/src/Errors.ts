@@ -77,6 +77,15 @@ export class InvalidCheckpoint extends Schema.TaggedError<InvalidCheckpoint>()("
   }
 }
 
+/** A read was asked for with options that mean nothing (a negative limit, a fractional version). */
+export class InvalidReadRequest extends Schema.TaggedError<InvalidReadRequest>()("InvalidReadRequest", {
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `Invalid read request: ${this.reason}`
+  }
+}
+
 /** The storage backend failed. `retryable` says whether trying the same call again can help. */
 export class StorageFailure extends Schema.TaggedError<StorageFailure>()("StorageFailure", {
   reason: Schema.String,
@@ -92,4 +101,4 @@ export class StorageFailure extends Schema.TaggedError<StorageFailure>()("Storag
 export type AppendError = ConcurrencyConflict | DuplicateEventId | InvalidEvent | InvalidStreamId | StorageFailure
 
 /** Errors a read can raise. */
-export type ReadError = InvalidStreamId | InvalidCheckpoint | StorageFailure
+export type ReadError = InvalidStreamId | InvalidCheckpoint | InvalidReadRequest | StorageFailure

@@ -8,7 +8,7 @@
 import { Context, Effect, Result } from "effect"
 import * as Checkpoint from "./Checkpoint.ts"
 import type { ConcurrencyConflict, DuplicateEventId, ReadError, StorageFailure } from "./Errors.ts"
-import { type AppendError, InvalidCheckpoint } from "./Errors.ts"
+import { type AppendError, type InvalidCheckpoint, InvalidReadRequest } from "./Errors.ts"
 import * as Event from "./Event.ts"
 import type { ExpectedVersion } from "./ExpectedVersion.ts"
 import * as StreamId from "./StreamId.ts"
@@ -118,7 +118,7 @@ const count = (value: number | undefined, fallback: number, name: string): Resul
     : Result.fail(`${name} must be a non-negative integer, got ${value}`)
 }
 
-const badRead = (reason: string) => Effect.fail(new InvalidCheckpoint({ checkpoint: "", reason }))
+const badRead = (reason: string) => Effect.fail(new InvalidReadRequest({ reason }))
 
 /**
  * Turns an adapter into the service: validation, tracing spans and defaults, in one place.

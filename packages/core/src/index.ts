@@ -14,6 +14,7 @@ export {
   EventSchemaViolation,
   InvalidCheckpoint,
   InvalidEvent,
+  InvalidReadRequest,
   InvalidStreamId,
   StorageFailure
 } from "./Errors.ts"

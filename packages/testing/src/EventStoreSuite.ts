@@ -167,13 +167,17 @@ const ordering: Array<Case> = [
     }).pipe(Effect.provide(TestClock.layer()))
   ),
   kase(
-    "reports an unreadable checkpoint as InvalidCheckpoint",
+    "reports an unreadable checkpoint as InvalidCheckpoint, meaningless read options as InvalidReadRequest",
     Effect.gen(function* () {
       const es = yield* store
       const error = yield* failureOf(es.readAll({ after: "not a checkpoint" as Checkpoint.Checkpoint }))
       expect(error._tag).toBe("InvalidCheckpoint")
       const waited = yield* failureOf(es.waitForEvents("not a checkpoint" as Checkpoint.Checkpoint))
       expect(waited._tag).toBe("InvalidCheckpoint")
+      for (const options of [{ limit: -1 }, { from: 1.5 }, { limit: Number.NaN }]) {
+        expect((yield* failureOf(es.readStream("any-1", options)))._tag).toBe("InvalidReadRequest")
+      }
+      expect((yield* failureOf(es.readAll({ limit: 0 })))._tag).toBe("InvalidReadRequest")
     })
   )
 ]
