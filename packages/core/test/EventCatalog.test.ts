@@ -84,6 +84,11 @@ describe("EventCatalog", () => {
       })
     ))
 
+  it("names an entity's stream after the aggregate's category, refusing invalid ids", () => {
+    expect(Aggregate.streamId(Ticket, "42")).toEqual(Result.succeed("ticket-42"))
+    expect(Result.isFailure(Aggregate.streamId(Ticket, "4\n2"))).toBe(true)
+  })
+
   it("requires an upcaster for every older version", () => {
     const V3 = Schema.TaggedStruct("Moved", { to: Schema.String })
     expect(() => EventCatalog.make("x", V3, { Moved: { version: 3, upcasters: { 1: (d) => d } } })).toThrow(

@@ -193,3 +193,14 @@ describe("Idempotency.check", () => {
     expect(verdict(["a"], ExpectedVersion.any)).toEqual({ _tag: "Duplicate", firstVersion: 3, lastVersion: 3 })
   })
 })
+
+describe("StreamId as an Effect and a schema", () => {
+  it("fails with InvalidStreamId in the error channel, and the schema refuses what parse refuses", async () => {
+    const { Effect, Exit, Schema } = await import("effect")
+    expect(await Effect.runPromise(StreamId.make("ok-1"))).toBe("ok-1")
+    const exit = await Effect.runPromiseExit(StreamId.make("bad\nid"))
+    expect(Exit.isFailure(exit) && String(exit.cause)).toMatch(/InvalidStreamId/)
+    expect(Schema.is(StreamId.StreamIdSchema)("complaint-1")).toBe(true)
+    expect(Schema.is(StreamId.StreamIdSchema)("")).toBe(false)
+  })
+})

@@ -12,15 +12,26 @@
 import { DateTime, Schema, type SchemaAST } from "effect"
 import fc from "fast-check"
 
-/** Arbitraries for declarations, keyed by their representation id (e.g. "effect/schema/DateTimeUtc"). */
-export type Overrides = Readonly<Record<string, fc.Arbitrary<unknown>>>
+/**
+ * Arbitraries for declarations: keyed by representation id (e.g. "effect/schema/DateTimeUtc"),
+ * or given as `[schema, arbitrary]` pairs for schemas without one (such as `Schema.instanceOf`).
+ */
+export type Overrides =
+  | Readonly<Record<string, fc.Arbitrary<unknown>>>
+  | ReadonlyArray<readonly [{ readonly ast: SchemaAST.AST }, fc.Arbitrary<unknown>]>
+
+/** Overrides normalised: by id and by AST node. */
+interface Lookup {
+  readonly byId: Readonly<Record<string, fc.Arbitrary<unknown>>>
+  readonly byAst: ReadonlyMap<SchemaAST.AST, fc.Arbitrary<unknown>>
+}
 
 /** Instants between 2020 and 2030: wide enough to cross years and DST changes, narrow enough to read. */
 export const instant: fc.Arbitrary<DateTime.Utc> = fc
   .integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) })
   .map((millis) => DateTime.makeUnsafe(millis))
 
-const builtIn: Overrides = {
+const builtIn: Readonly<Record<string, fc.Arbitrary<unknown>>> = {
   "effect/schema/DateTimeUtc": instant
 }
 
@@ -73,9 +84,11 @@ const number = (c: Constraints): fc.Arbitrary<number> => {
 const string = (c: Constraints): fc.Arbitrary<string> =>
   fc.string({ minLength: c.minLength ?? 0, maxLength: c.maxLength ?? Math.max(c.minLength ?? 0, 12), unit: "grapheme" })
 
-const walk = (ast: SchemaAST.AST, overrides: Overrides, depth: number): fc.Arbitrary<unknown> => {
+const walk = (ast: SchemaAST.AST, overrides: Lookup, depth: number): fc.Arbitrary<unknown> => {
+  const byNode = overrides.byAst.get(ast)
+  if (byNode !== undefined) return byNode
   const id = representationId(ast)
-  if (id !== undefined && overrides[id] !== undefined) return overrides[id] as fc.Arbitrary<unknown>
+  if (id !== undefined && overrides.byId[id] !== undefined) return overrides.byId[id] as fc.Arbitrary<unknown>
   switch (ast._tag) {
     case "Literal":
       return fc.constant(ast.literal)
@@ -129,7 +142,7 @@ const walk = (ast: SchemaAST.AST, overrides: Overrides, depth: number): fc.Arbit
     }
     case "Declaration": {
       throw new Error(
-        `Arbitraries: no generator for declaration ${id ?? "(unnamed)"}; pass one in overrides under that id`
+        `Arbitraries: no generator for declaration ${id ?? "(unnamed)"}; pass one in overrides, ${id === undefined ? "as a [schema, arbitrary] pair" : "under that id"}`
       )
     }
     default:
@@ -143,5 +156,8 @@ export const fromSchema = <A>(
   overrides: Overrides = {}
 ): fc.Arbitrary<A> => {
   const is = Schema.is(schema as Schema.Top)
-  return walk(schema.ast, { ...builtIn, ...overrides }, 0).filter((value) => is(value)) as fc.Arbitrary<A>
+  const lookup: Lookup = Array.isArray(overrides)
+    ? { byId: builtIn, byAst: new Map(overrides.map(([s, arbitrary]) => [s.ast, arbitrary] as const)) }
+    : { byId: { ...builtIn, ...(overrides as Readonly<Record<string, fc.Arbitrary<unknown>>>) }, byAst: new Map() }
+  return walk(schema.ast, lookup, 0).filter((value) => is(value)) as fc.Arbitrary<A>
 }
