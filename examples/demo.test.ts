@@ -31,4 +31,20 @@ describe("the demo", () => {
       }
     })
   }
+
+  it("walks a complaint from receipt to survey with the workflow driving its clocks", () => {
+    const out = execFileSync(
+      process.execPath,
+      ["--conditions=@vouch/source", "--import", "tsx", "examples/complaint-lifecycle.ts"],
+      {
+        encoding: "utf8",
+        cwd: root
+      }
+    )
+    // 8 business hours from Friday 19:00: Monday 7.5 h, then Tuesday 09:00–09:30.
+    expect(out).toContain("first-reply Running due 2024-03-12 09:30")
+    expect(out).toMatch(/Fri 19:00 received by phone +Open +owner=li assignee=li/)
+    expect(out).toMatch(/escalated to billing +Open +owner=li assignee=billing-team/)
+    expect(out).toContain("survey 1: Answered")
+  })
 })
