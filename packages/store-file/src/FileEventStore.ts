@@ -104,6 +104,8 @@ interface Waiter {
 // Ranges of records closer than this are read with one pread, and reads are cut at the run limit.
 const gapLimit = 16 * 1024
 const runLimit = 8 * 1024 * 1024
+// Whether the record decoder may write global positions as checkpoint text itself.
+const ownCheckpoints = Record.checkpointsMatch(Checkpoint.fromNumber)
 
 const openStore = (options: Options) => {
   const directory = path.resolve(options.directory)
@@ -346,9 +348,12 @@ const openStore = (options: Options) => {
     }
   }
 
+  const streamAt = (position: number): string => index.streamAt(position)
+
   /** Reads the events at `positions` (ascending), fetching neighbouring records with one pread. */
   const readPositions = (positions: ReadonlyArray<number>): Array<Event.RecordedEvent> => {
     const out: Array<Event.RecordedEvent> = new Array(positions.length)
+    let ats = new Int32Array(256)
     let i = 0
     while (i < positions.length) {
       const first = positions[i] as number
@@ -370,19 +375,29 @@ const openStore = (options: Options) => {
       const read = readFully(fd, buf, 0, end - start, start)
       if (read !== end - start)
         throw new Corruption((segments[segment] as Log.Segment).file, start + read, "unexpected end of file")
-      const types = Record.typeCache()
-      for (let k = i; k < j; k++) {
-        const position = positions[k] as number
+      const file = (segments[segment] as Log.Segment).file
+      const count = j - i
+      if (ats.length < count) ats = new Int32Array(Math.max(count, 2 * ats.length))
+      for (let k = 0; k < count; k++) {
+        const position = positions[i + k] as number
         const at = index.offsetOf.get(position - 1) - start
         if (Record.size(buf, at) !== index.lengthOf.get(position - 1) || Record.position(buf, at) !== position) {
-          throw new Corruption(
-            (segments[segment] as Log.Segment).file,
-            at + start,
-            "record changed since the store was opened"
-          )
+          throw new Corruption(file, at + start, "record changed since the store was opened")
         }
-        out[k] = Record.decode(buf, at, index.streamAt(position), Checkpoint.fromNumber(position), types)
+        ats[k] = at
       }
+      Record.decodeRun(
+        buf,
+        ats,
+        count,
+        positions,
+        i,
+        streamAt,
+        out,
+        i,
+        (at, reason) => new Corruption(file, at + start, reason),
+        ownCheckpoints ? undefined : Checkpoint.fromNumber
+      )
       i = j
     }
     return out
