@@ -46,29 +46,35 @@ export const encodeBatch = (
   firstVersion: number,
   recordedAt: number
 ): Encoded => {
-  const streamBytes = Buffer.from(streamId, "utf8")
-  const parts: Array<{ type: Buffer; body: Buffer }> = new Array(events.length)
-  let total = 0
+  // Strings are written straight into one buffer sized for their longest UTF-8 form (three bytes
+  // per UTF-16 unit), rather than each becoming a Buffer of its own first.
+  const bodies: Array<string> = new Array(events.length)
+  let capacity = 0
   for (let i = 0; i < events.length; i++) {
     const event = events[i] as Event.NewEvent
-    const type = Buffer.from(event.eventType, "utf8")
-    const body = Buffer.from(JSON.stringify([event.data, event.metadata]), "utf8")
-    parts[i] = { type, body }
-    total += headerSize + streamBytes.length + type.length + body.length
+    const body = JSON.stringify([event.data, event.metadata])
+    bodies[i] = body
+    capacity += headerSize + 3 * (streamId.length + event.eventType.length + body.length)
   }
-  const bytes = Buffer.allocUnsafe(total)
+  const bytes = Buffer.allocUnsafe(capacity)
   const starts: Array<number> = new Array(events.length)
   let at = 0
+  let streamLength = 0
   for (let i = 0; i < events.length; i++) {
     const event = events[i] as Event.NewEvent
-    const { type, body } = parts[i] as { type: Buffer; body: Buffer }
     const start = at
     starts[i] = start
-    const length = headerSize - 8 + streamBytes.length + type.length + body.length
-    bytes.writeUInt32LE(length, start)
+    at = start + headerSize
+    if (i === 0) streamLength = bytes.write(streamId, at, "utf8")
+    else bytes.copy(bytes, at, headerSize, headerSize + streamLength)
+    at += streamLength
+    const typeLength = bytes.write(event.eventType, at, "utf8")
+    at += typeLength
+    at += bytes.write(bodies[i] as string, at, "utf8")
+    bytes.writeUInt32LE(at - start - 8, start)
     bytes.writeUInt16LE(magic, start + 8)
-    bytes.writeUInt16LE(streamBytes.length, start + 10)
-    bytes.writeUInt16LE(type.length, start + 12)
+    bytes.writeUInt16LE(streamLength, start + 10)
+    bytes.writeUInt16LE(typeLength, start + 12)
     bytes.writeUInt16LE(0, start + 14)
     bytes.writeDoubleLE(firstPosition + i, start + 16)
     bytes.writeDoubleLE(recordedAt, start + 24)
@@ -76,13 +82,9 @@ export const encodeBatch = (
     bytes.writeUInt32LE(firstVersion + i, start + 40)
     bytes.writeUInt32LE(events.length - 1 - i, start + 44)
     bytes.write(event.eventId, start + 48, eventIdLength, "latin1")
-    at = start + headerSize
-    at += streamBytes.copy(bytes, at)
-    at += type.copy(bytes, at)
-    at += body.copy(bytes, at)
     bytes.writeUInt32LE(Crc32c.compute(bytes, start + 8, at), start + 4)
   }
-  return { bytes, starts }
+  return { bytes: bytes.subarray(0, at), starts }
 }
 
 /** Why the bytes at an offset are not a record, or undefined when they are a valid one. */
