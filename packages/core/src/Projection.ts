@@ -183,14 +183,29 @@ export const start = <S, E>(
           yield* store.waitForEvents(position)
           continue
         }
-        working = yield* Effect.fromResult(foldBatchInto(projection, working, batch))
-        published = undefined
-        position = (batch[batch.length - 1] as RecordedEvent).globalPosition
-        unsaved++
-        if (unsaved >= saveEvery || batch.length < batchSize) {
-          yield* save
-          unsaved = 0
-        }
+        const last = (batch[batch.length - 1] as RecordedEvent).globalPosition
+        yield* Effect.gen(function* () {
+          working = yield* Effect.fromResult(foldBatchInto(projection, working, batch))
+          published = undefined
+          position = last
+          unsaved++
+          if (unsaved >= saveEvery || batch.length < batchSize) {
+            yield* save
+            unsaved = 0
+          }
+        }).pipe(
+          Effect.withSpan(
+            "Projection.batch",
+            {
+              attributes: {
+                "vouch.projection": projection.name,
+                "vouch.event_count": batch.length,
+                "vouch.position": last
+              }
+            },
+            { captureStackTrace: false }
+          )
+        )
         wakeReached()
       }
     }).pipe(
