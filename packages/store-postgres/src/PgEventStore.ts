@@ -29,7 +29,7 @@ import {
   StorageFailure,
   type StreamId
 } from "@vouch/core"
-import { Clock, Context, Deferred, Duration, Effect, Layer, Option, Queue, Result, type Scope } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Exit, Layer, Option, Queue, Result, type Scope } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
 import * as SchemaName from "./internal/schemaName.ts"
@@ -72,6 +72,7 @@ const int8 = (n: number | bigint) => PgTypes.int8(typeof n === "bigint" ? n : Bi
 const int4 = (n: number) => PgTypes.int4(n)
 const textArray = (values: ReadonlyArray<string>) => Result.getOrThrow(PgTypes.array(values, PgTypes.OID.text))
 const int4Array = (values: ReadonlyArray<number>) => Result.getOrThrow(PgTypes.array(values, PgTypes.OID.int4))
+const int8Array = (values: ReadonlyArray<bigint | null>) => Result.getOrThrow(PgTypes.array(values, PgTypes.OID.int8))
 const maxInt4 = 2147483647
 const maxInt8 = 2n ** 63n - 1n
 
@@ -81,12 +82,31 @@ const schemaOf = (options: { readonly schema?: string | undefined }) =>
     onSuccess: (schema) => Effect.succeed(schema)
   })
 
+const zeros = "0000000000000000"
+const maxSafe = BigInt(Number.MAX_SAFE_INTEGER)
+
+/** A non-negative bigint as 16 hex digits; through a number when it fits, which is cheaper. */
+const hex16 = (n: bigint): string => {
+  const digits = n <= maxSafe ? Number(n).toString(16) : n.toString(16)
+  return zeros.slice(digits.length) + digits
+}
+
+// The events of one append share their `tx_id`, and reads return them side by side: the last
+// transaction's half of the position is kept, so most rows format only their `seq`.
+let lastTx = -1n
+let lastTxPrefix = ""
+
 /**
  * The position of a row from its `tx_id` and `seq`: `Checkpoint.fromParts([tx, seq])` without its
  * range checks, which columns of non-negative bigints cannot fail. Every event read builds one.
  */
-const checkpointOf = (tx: bigint, seq: bigint): Checkpoint.Checkpoint =>
-  `${tx.toString(16).padStart(16, "0")}.${seq.toString(16).padStart(16, "0")}` as Checkpoint.Checkpoint
+const checkpointOf = (tx: bigint, seq: bigint): Checkpoint.Checkpoint => {
+  if (tx !== lastTx) {
+    lastTxPrefix = `${hex16(tx)}.`
+    lastTx = tx
+  }
+  return (lastTxPrefix + hex16(seq)) as Checkpoint.Checkpoint
+}
 
 /** The position of a row, from its `tx_id` and `seq` (null for an empty store). */
 const positionOf = (tx: unknown, seq: unknown): Checkpoint.Checkpoint =>
@@ -103,6 +123,22 @@ const partsOf = (after: Checkpoint.Checkpoint): Result.Result<readonly [bigint, 
   })
 
 const eventColumns = "tx_id, seq, stream_id, version, event_id, event_type, schema_version, data, metadata, recorded_at"
+
+/** The columns of a stream read: the stream is the one asked for, so it is not sent back. */
+const streamEventColumns = "tx_id, seq, version, event_id, event_type, schema_version, data, metadata, recorded_at"
+
+/** An event of `streamId` from a row of `streamEventColumns` (starting at column `o`). */
+const toStreamRecorded = (streamId: StreamId.StreamId, row: ReadonlyArray<unknown>, o = 0): Event.RecordedEvent => ({
+  eventId: row[o + 3] as string,
+  eventType: row[o + 4] as string,
+  schemaVersion: row[o + 5] as number,
+  data: row[o + 6] as Event.RecordedEvent["data"],
+  metadata: row[o + 7] as Event.EventMetadata,
+  streamId,
+  streamVersion: row[o + 2] as number,
+  globalPosition: checkpointOf(row[o] as bigint, row[o + 1] as bigint),
+  recordedAt: (row[o + 8] as Date).getTime()
+})
 
 const toRecorded = (row: ReadonlyArray<unknown>): Event.RecordedEvent => ({
   eventId: row[4] as string,
@@ -133,6 +169,31 @@ const expectationCode = (expected: ExpectedVersion.ExpectedVersion): readonly [n
 /** How long appends are gathered before one NOTIFY announces them all. */
 const notifyWindow = Duration.millis(2)
 
+/**
+ * The most forward stream reads one batched query serves. Small on purpose: 8 concurrent reads make
+ * two queries in flight, so decoding one result overlaps producing the next (measured: one query
+ * for all 8 left the client idle a third of the time).
+ */
+const maxReadBatch = 4
+
+/** A forward stream read waiting for the next batched query. */
+interface PendingRead {
+  readonly streamId: StreamId.StreamId
+  readonly from: number
+  readonly limit: number
+  readonly deferred: Deferred.Deferred<ReadonlyArray<Event.RecordedEvent>, StorageFailure>
+}
+
+/** Puts each group of a batched read in version order (rows nearly always arrive that way). */
+const inVersionOrder = (events: Array<Event.RecordedEvent>): Array<Event.RecordedEvent> => {
+  for (let i = 1; i < events.length; i++) {
+    if ((events[i] as Event.RecordedEvent).streamVersion < (events[i - 1] as Event.RecordedEvent).streamVersion) {
+      return events.sort((a, b) => a.streamVersion - b.streamVersion)
+    }
+  }
+  return events
+}
+
 /** How often an append is retried after losing a race the database settled with a unique index. */
 const raceRetries = 3
 
@@ -151,12 +212,19 @@ export const make = (
     const scope = yield* Effect.scope
 
     const appendSql = `SELECT status, first_version, last_version, tx_id, seq, dup_id, dup_stream, dup_version FROM ${s}.append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
-    const readForwardsSql = `SELECT ${eventColumns} FROM ${s}.events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`
-    const readBackwardsSql = `SELECT ${eventColumns} FROM ${s}.events WHERE stream_id = $1 AND version <= $2 ORDER BY version DESC LIMIT $3`
+    const readForwardsSql = `SELECT ${streamEventColumns} FROM ${s}.events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`
+    const readBackwardsSql = `SELECT ${streamEventColumns} FROM ${s}.events WHERE stream_id = $1 AND version <= $2 ORDER BY version DESC LIMIT $3`
     const visible = `tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
     const readAllSql = `SELECT ${eventColumns} FROM ${s}.events WHERE (tx_id, seq) > ($1, $2) AND ${visible} ORDER BY tx_id, seq LIMIT $3`
     const hasEventsSql = `SELECT EXISTS (SELECT 1 FROM ${s}.events WHERE (tx_id, seq) > ($1, $2) AND ${visible})`
     const versionSql = `SELECT version FROM ${s}.streams WHERE stream_id = $1`
+    // Several forward reads in one statement: each is the same index range scan as a single read.
+    const readBatchSql = `SELECT r.i::integer, ev.tx_id, ev.seq, ev.version, ev.event_id, ev.event_type, ev.schema_version, ev.data, ev.metadata, ev.recorded_at
+      FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(stream_id, from_version, max_count, i)
+      CROSS JOIN LATERAL (
+        SELECT ${streamEventColumns} FROM ${s}.events e
+        WHERE e.stream_id = r.stream_id AND e.version >= r.from_version ORDER BY e.version LIMIT r.max_count
+      ) ev`
 
     // --- waiting for events: LISTEN/NOTIFY when the client is a PgClient, polling always --------
     const waiters = new Set<Deferred.Deferred<void>>()
@@ -284,18 +352,134 @@ export const make = (
         }
       })
 
-    const readStream = (streamId: StreamId.StreamId, read: EventStore.StreamRead) =>
+    const toStreamEvents = (streamId: StreamId.StreamId) => (rows: ReadonlyArray<ReadonlyArray<unknown>>) => {
+      const n = rows.length
+      const events = new Array<Event.RecordedEvent>(n)
+      for (let i = 0; i < n; i++) events[i] = toStreamRecorded(streamId, rows[i] as ReadonlyArray<unknown>)
+      return events
+    }
+
+    const readOne = (streamId: StreamId.StreamId, direction: "forwards" | "backwards", from: number, limit: number) =>
+      sql
+        .unsafe(direction === "forwards" ? readForwardsSql : readBackwardsSql, [
+          streamId,
+          int8(from),
+          limit === Number.POSITIVE_INFINITY ? PgTypes.int8(null) : int8(limit)
+        ])
+        .values.pipe(Effect.map(toStreamEvents(streamId)), orStorageFailure("readStream"))
+
+    // --- forward stream reads, batched --------------------------------------------------------
+    // Forward reads issued together outside a transaction (rehydrating many aggregates at once)
+    // share statements: every statement costs a round trip, a socket write and the client-side
+    // overhead of a query. The reads join a queue; the first one forks a fiber that yields once,
+    // so the reads started alongside it join too, then takes up to `maxReadBatch` of them (forking
+    // the next taker if more are queued, so several queries stay in flight and the client decodes
+    // one result while the server produces another), and hands each read its events or the failure.
+    const pendingReads: Array<PendingRead> = []
+    let flushScheduled = false
+    const serveBatch = (batch: ReadonlyArray<PendingRead>): Effect.Effect<void> => {
+      const n = batch.length
+      if (n === 1) {
+        const only = batch[0] as PendingRead
+        return Effect.exit(readOne(only.streamId, "forwards", only.from, only.limit)).pipe(
+          Effect.flatMap((exit) => {
+            Deferred.doneUnsafe(only.deferred, exit)
+            return Effect.void
+          })
+        )
+      }
+      const ids = new Array<string>(n)
+      const froms = new Array<bigint>(n)
+      const limits = new Array<bigint | null>(n)
+      for (let i = 0; i < n; i++) {
+        const read = batch[i] as PendingRead
+        ids[i] = read.streamId
+        froms[i] = BigInt(read.from)
+        limits[i] = read.limit === Number.POSITIVE_INFINITY ? null : BigInt(read.limit)
+      }
+      return Effect.exit(
+        sql
+          .unsafe(readBatchSql, [textArray(ids), int8Array(froms), int8Array(limits)])
+          .values.pipe(orStorageFailure("readStream"))
+      ).pipe(
+        Effect.flatMap((exit) => {
+          if (Exit.isFailure(exit)) {
+            for (const read of batch) Deferred.doneUnsafe(read.deferred, Effect.failCause(exit.cause))
+            return Effect.void
+          }
+          const groups = new Array<Array<Event.RecordedEvent>>(n)
+          for (let i = 0; i < n; i++) groups[i] = []
+          for (const row of exit.value) {
+            const i = (row[0] as number) - 1
+            ;(groups[i] as Array<Event.RecordedEvent>).push(
+              toStreamRecorded((batch[i] as PendingRead).streamId, row, 1)
+            )
+          }
+          for (let i = 0; i < n; i++) {
+            Deferred.doneUnsafe(
+              (batch[i] as PendingRead).deferred,
+              Effect.succeed(inVersionOrder(groups[i] as Array<Event.RecordedEvent>))
+            )
+          }
+          return Effect.void
+        })
+      )
+    }
+    const closed = () => new StorageFailure({ reason: "the store was closed during the read", retryable: true })
+    const flushReads: Effect.Effect<void> = Effect.andThen(
+      Effect.yieldNow,
+      Effect.suspend(() => {
+        const batch = pendingReads.splice(0, maxReadBatch)
+        const serve = serveBatch(batch).pipe(
+          // Whatever happens to this fiber (the layer closing), nobody is left waiting.
+          Effect.ensuring(
+            Effect.sync(() => {
+              for (const read of batch) Deferred.doneUnsafe(read.deferred, Effect.fail(closed()))
+            })
+          )
+        )
+        if (pendingReads.length === 0) {
+          flushScheduled = false
+          return serve
+        }
+        return Effect.andThen(Effect.forkIn(flushReads, scope), serve)
+      })
+    ).pipe(
+      // Interrupted before taking its batch (the layer closing): fail what is queued.
+      Effect.onInterrupt(() =>
+        Effect.sync(() => {
+          for (const read of pendingReads.splice(0)) Deferred.doneUnsafe(read.deferred, Effect.fail(closed()))
+          flushScheduled = false
+        })
+      )
+    )
+    const readBatched = (streamId: StreamId.StreamId, from: number, limit: number) => {
+      const deferred = Deferred.makeUnsafe<ReadonlyArray<Event.RecordedEvent>, StorageFailure>()
+      // Joining the queue and starting its taker happen together, or not at all.
+      const enqueue = Effect.uninterruptible(
+        Effect.suspend(() => {
+          pendingReads.push({ streamId, from, limit, deferred })
+          if (flushScheduled) return Effect.void
+          flushScheduled = true
+          return Effect.asVoid(Effect.forkIn(flushReads, scope))
+        })
+      )
+      return Effect.andThen(enqueue, Deferred.await(deferred))
+    }
+
+    const readStream = (
+      streamId: StreamId.StreamId,
+      read: EventStore.StreamRead
+    ): Effect.Effect<ReadonlyArray<Event.RecordedEvent>, StorageFailure> =>
       read.limit === 0
         ? Effect.succeed([])
-        : sql
-            .unsafe(read.direction === "forwards" ? readForwardsSql : readBackwardsSql, [
-              streamId,
-              int8(read.from),
-              read.limit === Number.POSITIVE_INFINITY ? PgTypes.int8(null) : int8(read.limit)
-            ])
-            .values.pipe(
-              Effect.map((rows) => rows.map(toRecorded)),
-              orStorageFailure("readStream")
+        : read.direction === "backwards"
+          ? readOne(streamId, "backwards", read.from, read.limit)
+          : Effect.flatMap(Effect.serviceOption(sql.transactionService), (transaction) =>
+              // Inside the caller's transaction the read must run on its connection.
+              Option.isSome(transaction)
+                ? readOne(streamId, "forwards", read.from, read.limit)
+                : readBatched(streamId, read.from, read.limit)
             )
 
     const readAll = (after: Checkpoint.Checkpoint, limit: number) => {

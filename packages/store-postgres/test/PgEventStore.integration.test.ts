@@ -372,4 +372,47 @@ describe.skipIf(!up)("PgEventStore on PostgreSQL", () => {
       })
     )
   })
+
+  it("forward reads issued together are served by shared queries, each exactly as if read alone", () =>
+    runWith(
+      scratchStore(),
+      Effect.gen(function* () {
+        const es = yield* EventStore.EventStore
+        const sql = yield* SqlClient.SqlClient
+        yield* Effect.forEach(
+          range(40),
+          (s) =>
+            Effect.forEach(range(1 + (s % 4)), (b) =>
+              es.append(
+                `r${s}`,
+                ExpectedVersion.any,
+                range(1 + ((s + b) % 5)).map((n) => newEvent({ s, b, n }))
+              )
+            ),
+          { concurrency: 8 }
+        )
+        const reads = range(90).map((i) => ({
+          stream: `r${i % 45}`, // r40..r44 do not exist
+          options: i % 3 === 0 ? {} : i % 3 === 1 ? { from: 2 } : { from: 1 + (i % 4), limit: 1 + (i % 3) }
+        }))
+        const alone = yield* Effect.forEach(reads, (read) => es.readStream(read.stream, read.options))
+        const together = yield* Effect.forEach(reads, (read) => es.readStream(read.stream, read.options), {
+          concurrency: "unbounded"
+        })
+        expect(together).toEqual(alone)
+        expect(alone.some((events) => events.length > 1)).toBe(true)
+        expect(alone.slice(40, 45).every((events) => events.length === 0)).toBe(true)
+        for (const [i, events] of alone.entries()) {
+          for (const event of events) expect(event.streamId).toBe(reads[i]?.stream)
+        }
+        // Inside a transaction, a read sees the transaction's own uncommitted append.
+        const inside = yield* sql.withTransaction(
+          Effect.gen(function* () {
+            yield* es.append("r0", ExpectedVersion.any, [newEvent({ inside: true })])
+            return yield* Effect.forEach(range(3), () => es.readStream("r0"), { concurrency: "unbounded" })
+          })
+        )
+        for (const events of inside) expect(events.length).toBe((alone[0]?.length ?? 0) + 1)
+      })
+    ))
 })
