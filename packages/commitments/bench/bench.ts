@@ -87,8 +87,7 @@ const sweeper = async () => {
     // "Now" in the middle of the range: obligations started in the preceding days have warnings or breaches due.
     const now = DateTime.makeUnsafe(from + span / 2)
     const begin = performance.now()
-    // Large batches: core's fold copies and freezes the whole projection state once per batch.
-    const { state } = yield* Projection.live(Deadlines.projection(calendars), { batchSize: Sweeper.liveBatchSize })
+    const { state } = yield* Projection.live(Deadlines.projection(calendars))
     const projected = performance.now()
     const report = yield* Sweeper.sweep({ now, calendars, deadlines: state, concurrency: 32 })
     const end = performance.now()

@@ -73,13 +73,6 @@ export const plan = (
 
 type Outcome = "issued" | "duplicate" | "skipped"
 
-/**
- * Events per read when the sweeper folds the deadline index itself. Large on purpose: core's
- * projection fold copies and freezes the whole state once per batch, so small batches make a
- * 100,000-obligation index quadratic.
- */
-export const liveBatchSize = 50_000
-
 /** Options of a sweep. */
 export interface Options {
   readonly now: DateTime.DateTime
@@ -97,9 +90,7 @@ export const sweep = (
   Effect.gen(function* () {
     const now = DateTime.toEpochMillis(options.now)
     const aggregate = Obligation.makeAggregate(options.calendars)
-    const deadlines =
-      options.deadlines ??
-      (yield* Projection.live(Deadlines.projection(options.calendars), { batchSize: liveBatchSize })).state
+    const deadlines = options.deadlines ?? (yield* Projection.live(Deadlines.projection(options.calendars))).state
     const due = Deadlines.dueAt(deadlines, options.now)
     const handleOne = (
       planned: Planned

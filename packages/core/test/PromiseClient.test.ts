@@ -1,7 +1,7 @@
 import { Projection, PromiseClient } from "@vouch/core"
 import { MemoryEventStore } from "@vouch/store-memory"
 import { DateTime, Schema } from "effect"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { Ticket, TicketError } from "./fixtures/Ticket.ts"
 
 const at = DateTime.makeUnsafe("2025-03-07T18:30:00Z")
@@ -17,7 +17,6 @@ const replies = Projection.make({
 
 describe("PromiseClient", () => {
   const client = PromiseClient.make(MemoryEventStore.layer)
-  afterEach(() => undefined)
 
   it("handles commands, reads streams, loads aggregates and runs projections with Promises", async () => {
     const opened = await client.handle(Ticket, "ticket-1", { _tag: "Open", ticketId: "1", owner: "li", at })
