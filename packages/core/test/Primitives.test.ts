@@ -1,6 +1,7 @@
 import { Checkpoint, Event, EventId, ExpectedVersion, Idempotency, Json, StreamId } from "@vouch/core"
 import { Result } from "effect"
 import fc from "fast-check"
+import { validate as uuidValidate, version as uuidVersion } from "uuid"
 import { describe, expect, it } from "vitest"
 
 describe("StreamId", () => {
@@ -160,6 +161,26 @@ describe("EventId", () => {
     const ids = Array.from({ length: 10_000 }, EventId.make)
     expect(new Set(ids).size).toBe(ids.length)
     expect(ids.every((id) => EventId.isValid(id) && id[14] === "7")).toBe(true)
+  })
+  it("carries the creation time, the version and the variant, in lower case", () => {
+    const before = Date.now()
+    const ids = Array.from({ length: 70_000 }, EventId.make) // more than one refill of the random pool
+    const after = Date.now()
+    for (const id of [ids[0] as string, ids[ids.length - 1] as string]) {
+      expect(uuidValidate(id) && uuidVersion(id)).toBe(7)
+      expect(id).toBe(id.toLowerCase())
+      const millis = Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)
+      expect(millis).toBeGreaterThanOrEqual(before)
+      expect(millis).toBeLessThanOrEqual(after)
+    }
+    expect(ids.every((id) => "89ab".includes(id[19] as string))).toBe(true)
+    // Time-ordered to the millisecond: the 48-bit prefix never goes backwards.
+    const prefixes = ids.map((id) => id.slice(0, 13))
+    expect(prefixes.every((p, i) => i === 0 || (prefixes[i - 1] as string) <= p)).toBe(true)
+    // The random part really varies: every hexadecimal digit shows up in every random position.
+    for (const at of [15, 16, 17, 20, 21, 22, 24, 35]) {
+      expect(new Set(ids.slice(0, 2000).map((id) => id[at])).size).toBe(16)
+    }
   })
 })
 
