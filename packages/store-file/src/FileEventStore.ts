@@ -30,6 +30,7 @@ import {
   Waiters
 } from "@vouch/core"
 import { Clock, Context, Effect, Layer, Option, Result, Schema, type Scope } from "effect"
+import * as Envelopes from "./internal/Envelopes.ts"
 import { Corruption, codeOf, failure, readFully, writeFileAtomic, writeFully } from "./internal/Fs.ts"
 import { Index } from "./internal/Index.ts"
 import * as Lock from "./internal/Lock.ts"
@@ -105,7 +106,7 @@ interface Waiter {
 const gapLimit = 16 * 1024
 const runLimit = 8 * 1024 * 1024
 // Whether the record decoder may write global positions as checkpoint text itself.
-const ownCheckpoints = Record.checkpointsMatch(Checkpoint.fromNumber)
+const ownCheckpoints = Envelopes.checkpointsMatch(Checkpoint.fromNumber)
 
 const openStore = (options: Options) => {
   const directory = path.resolve(options.directory)
@@ -386,7 +387,7 @@ const openStore = (options: Options) => {
         }
         ats[k] = at
       }
-      Record.decodeRun(
+      Envelopes.decodeRun(
         buf,
         ats,
         count,

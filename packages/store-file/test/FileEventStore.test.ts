@@ -1,7 +1,15 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Checkpoint, CheckpointStore, EventStore, ExpectedVersion, Json, type StorageFailure } from "@vouch/core"
+import {
+  Checkpoint,
+  CheckpointStore,
+  type Event,
+  EventStore,
+  ExpectedVersion,
+  Json,
+  type StorageFailure
+} from "@vouch/core"
 import { FileEventStore } from "@vouch/store-file"
 import { EventStoreSuite } from "@vouch/testing"
 import { Context, Effect, Fiber, Layer, Option } from "effect"
@@ -73,6 +81,68 @@ describe("reopening", () => {
           expect(next.position).toBe(Checkpoint.fromNumber(101))
         })
       )
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true })
+    }
+  })
+})
+
+describe("decoding", () => {
+  it("reads back every body shape exactly, across runs of records longer than one group of ids", async () => {
+    const directory = tempDir("decode")
+    // Bodies that end like empty metadata without having it, empty metadata, long and non-ASCII bodies.
+    const shapes: ReadonlyArray<{ data: unknown; metadata: Event.EventMetadata }> = [
+      { data: {}, metadata: {} },
+      { data: [1, {}], metadata: {} },
+      { data: "ends with ,{}]", metadata: { actor: "a" } },
+      { data: { nested: [{}, { x: {} }] }, metadata: { actor: "agent:李雷", extra: { nested: [1, "two"] } } },
+      { data: { text: '李雷 and 韩梅梅 ✓ "quoted" \\ back', long: "x".repeat(300) }, metadata: {} },
+      { data: null, metadata: { correlationId: "c-1" } },
+      { data: -1.5e300, metadata: {} }
+    ]
+    const expected: Array<{ data: unknown; metadata: Event.EventMetadata; eventId: string }> = []
+    const event = (i: number) => {
+      const shape = shapes[i % shapes.length]!
+      const created = { ...newEvent(shape.data), metadata: shape.metadata }
+      expected.push({ data: shape.data, metadata: shape.metadata, eventId: created.eventId })
+      return created
+    }
+    try {
+      const check = (store: FileEventStore.FileStores) =>
+        Effect.gen(function* () {
+          const forwards = yield* store.eventStore.readStream("d-1")
+          const backwards = yield* store.eventStore.readStream("d-1", { direction: "backwards" })
+          const global = yield* everything(store)
+          expect(global.length).toBe(expected.length)
+          expect([...backwards].reverse()).toEqual(forwards)
+          global.forEach((read, i) => {
+            expect(read.eventId).toBe(expected[i]!.eventId)
+            expect(read.data).toEqual(expected[i]!.data)
+            expect(read.metadata).toEqual(expected[i]!.metadata)
+            expect(read.globalPosition).toBe(Checkpoint.fromNumber(i + 1))
+            expect(read.eventType).toBe("test/Happened")
+            // Empty metadata is one shared frozen object, as the kernel makes it on append.
+            if (Object.keys(read.metadata).length === 0) expect(Object.isFrozen(read.metadata)).toBe(true)
+          })
+          expect(forwards.map((e) => e.streamVersion)).toEqual(forwards.map((_, i) => i + 1))
+          // A read that starts and ends mid-stream slices the same ids and positions.
+          const middle = yield* store.eventStore.readStream("d-1", { from: 70, limit: 100 })
+          expect(middle).toEqual(forwards.slice(69, 169))
+        })
+      await withStore(directory, (store) =>
+        Effect.gen(function* () {
+          yield* store.eventStore.append(
+            "d-1",
+            ExpectedVersion.any,
+            Array.from({ length: 150 }, (_, i) => event(i))
+          )
+          for (let i = 150; i < 200; i++) {
+            yield* store.eventStore.append(i % 2 === 0 ? "d-1" : "d-2", ExpectedVersion.any, [event(i)])
+          }
+          yield* check(store)
+        })
+      )
+      await withStore(directory, check)
     } finally {
       fs.rmSync(directory, { recursive: true, force: true })
     }

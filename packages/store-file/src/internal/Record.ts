@@ -31,6 +31,21 @@ export const minLength = headerSize - 8
 export const magic = 0x5645
 export const eventIdLength = 36
 
+/** Byte offsets of the fixed fields, from the start of the record. */
+export const field = {
+  length: 0,
+  checksum: 4,
+  magic: 8,
+  streamIdLength: 10,
+  eventTypeLength: 12,
+  position: 16,
+  recordedAt: 24,
+  schemaVersion: 32,
+  streamVersion: 40,
+  batchRemaining: 44,
+  eventId: 48
+} as const
+
 /** One event ready to be written, with everything but the JSON body already known. */
 export interface Encoded {
   readonly bytes: Buffer
@@ -110,136 +125,3 @@ export const batchRemaining = (buf: Buffer, at: number): number => buf.readUInt3
 export const eventId = (buf: Buffer, at: number): string => buf.toString("latin1", at + 48, at + 84)
 export const streamId = (buf: Buffer, at: number): string =>
   buf.toString("utf8", at + headerSize, at + headerSize + buf.readUInt16LE(at + 10))
-
-/** Remembers the last event type decoded, since neighbouring records usually share one. */
-interface TypeCache {
-  start: number
-  length: number
-  value: string
-}
-
-const checkpointWidth = 16
-const hexDigits = Buffer.from("0123456789abcdef", "latin1")
-const two32 = 2 ** 32
-
-/** Writes `n` (a safe non-negative integer) as `checkpointWidth` lower-case hex digits, zero-padded. */
-const writeHex = (into: Buffer, at: number, n: number): void => {
-  let low = n >>> 0
-  let high = Math.floor(n / two32)
-  for (let i = checkpointWidth - 1; i >= 8; i--) {
-    into[at + i] = hexDigits[low & 15] as number
-    low >>>= 4
-  }
-  for (let i = 7; i >= 0; i--) {
-    into[at + i] = hexDigits[high & 15] as number
-    high >>>= 4
-  }
-}
-
-/**
- * Whether the hex text `decodeRun` writes is exactly what `checkpoint(n)` gives, so it may build
- * global positions itself; the store checks this once against the kernel's own function.
- */
-export const checkpointsMatch = (checkpoint: (n: number) => string): boolean => {
-  const probe = Buffer.alloc(checkpointWidth)
-  for (const n of [1, 2, 15, 16, 255, 4096, 0xdeadbeef, 2 ** 32, 2 ** 40 + 17, Number.MAX_SAFE_INTEGER]) {
-    writeHex(probe, 0, n)
-    if (probe.toString("latin1") !== checkpoint(n)) return false
-  }
-  return true
-}
-
-/** JSON bytes per record in the batched text besides its body: `"<event id>","<position>",` and a comma. */
-const perRecordJson = 1 + eventIdLength + 3 + checkpointWidth + 2 + 1
-
-/**
- * Decodes the complete records at offsets `ats[0..count)` of `buf` (which the caller has checked
- * against the index) into `out[outAt..]`. `positions[p + i]` is record i's global position and
- * `streamOf(position)` its stream. Rather than one `JSON.parse` per body, it copies every record's
- * body (`[data, metadata]`) into one JSON array `[data, metadata, data, ...]` and parses that
- * once, which saves the per-body cost of decoding a slice of the buffer to a string.
- */
-export const decodeRun = (
-  buf: Buffer,
-  ats: ArrayLike<number>,
-  count: number,
-  positions: ReadonlyArray<number>,
-  p: number,
-  streamOf: (position: number) => string,
-  out: Array<Event.RecordedEvent>,
-  outAt: number,
-  corrupt: (at: number, reason: string) => Error,
-  /** Builds global positions when the hex text here would not match the kernel's checkpoints. */
-  checkpoint: ((n: number) => Event.RecordedEvent["globalPosition"]) | undefined
-): void => {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.length)
-  let total = 1
-  for (let i = 0; i < count; i++) {
-    const at = ats[i] as number
-    const bodyStart = at + headerSize + view.getUint16(at + 10, true) + view.getUint16(at + 12, true)
-    const bodyEnd = at + 8 + view.getUint32(at, true)
-    if (bodyEnd - bodyStart < 2 || buf[bodyStart] !== 0x5b || buf[bodyEnd - 1] !== 0x5d) {
-      throw corrupt(at, "record body is not a JSON array")
-    }
-    total += bodyEnd - bodyStart - 2 + perRecordJson
-  }
-  const text = Buffer.allocUnsafe(total)
-  text[0] = 0x5b // [
-  let w = 1
-  for (let i = 0; i < count; i++) {
-    const at = ats[i] as number
-    const bodyStart = at + headerSize + view.getUint16(at + 10, true) + view.getUint16(at + 12, true)
-    const bodyEnd = at + 8 + view.getUint32(at, true)
-    // Loops beat Buffer#copy's per-call cost for a few dozen bytes.
-    text[w++] = 0x22 // "
-    for (let b = at + 48; b < at + 48 + eventIdLength; b++) text[w++] = buf[b] as number
-    text[w] = 0x22
-    text[w + 1] = 0x2c // ,
-    text[w + 2] = 0x22
-    writeHex(text, w + 3, positions[p + i] as number)
-    w += 3 + checkpointWidth
-    text[w] = 0x22
-    text[w + 1] = 0x2c
-    w += 2
-    for (let b = bodyStart + 1; b < bodyEnd - 1; b++) text[w++] = buf[b] as number
-    text[w++] = 0x2c
-  }
-  text[w - 1] = 0x5d // ]
-  const values = JSON.parse(text.toString("utf8", 0, w)) as Array<unknown>
-  if (!Array.isArray(values) || values.length !== 4 * count) {
-    throw corrupt(ats[0] as number, "record bodies do not hold [data, metadata]")
-  }
-  const cache: TypeCache = { start: 0, length: -1, value: "" }
-  for (let i = 0; i < count; i++) {
-    const at = ats[i] as number
-    const typeStart = at + headerSize + view.getUint16(at + 10, true)
-    const typeLength = view.getUint16(at + 12, true)
-    if (!sameBytes(buf, cache.start, typeStart, typeLength, cache.length)) {
-      cache.value = buf.toString("utf8", typeStart, typeStart + typeLength)
-    }
-    cache.start = typeStart
-    cache.length = typeLength
-    const v = 4 * i
-    out[outAt + i] = {
-      eventId: values[v] as string,
-      eventType: cache.value,
-      schemaVersion: view.getFloat64(at + 32, true),
-      data: values[v + 2] as Event.RecordedEvent["data"],
-      metadata: values[v + 3] as Event.RecordedEvent["metadata"],
-      streamId: streamOf(positions[p + i] as number) as Event.RecordedEvent["streamId"],
-      streamVersion: view.getUint32(at + 40, true),
-      globalPosition:
-        checkpoint === undefined
-          ? (values[v + 1] as Event.RecordedEvent["globalPosition"])
-          : checkpoint(positions[p + i] as number),
-      recordedAt: view.getFloat64(at + 24, true)
-    }
-  }
-}
-
-/** Whether `buf[a, a + length)` equals `buf[b, b + length)`, given the first range's length `lengthA`. */
-const sameBytes = (buf: Buffer, a: number, b: number, length: number, lengthA: number): boolean => {
-  if (length !== lengthA) return false
-  for (let i = 0; i < length; i++) if (buf[a + i] !== buf[b + i]) return false
-  return true
-}
