@@ -3,10 +3,11 @@
  * `SqlClient` (from `@effect/sql-pg`), so applications configure the connection pool as they
  * already do; it migrates its schema at start-up and provides `EventStore` and `CheckpointStore`.
  *
- * Every append is one round trip: a call of the `append` function the migration installs, which
- * locks the stream's row, applies the idempotency rule and the expected version, and inserts the
- * batch in the caller's transaction (or its own). Unique constraints on `(stream_id, version)` and
- * `event_id` stand behind it.
+ * Every append is one call of the `append` function the migration installs, which locks the
+ * stream's row, applies the idempotency rule and the expected version, and inserts the batch in the
+ * caller's transaction (or its own). Appends issued together outside a transaction share one call of
+ * `append_group` (one round trip, one commit), which runs each exactly as `append` would. Unique
+ * constraints on `(stream_id, version)` and `event_id` stand behind them.
  *
  * The global order is `(tx_id, seq)`: the writing transaction's 64-bit id, then a sequence. A
  * reader only reads events whose transaction id is below the oldest transaction still running
@@ -34,6 +35,7 @@ import * as SqlClient from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
 import * as SchemaName from "./internal/schemaName.ts"
 import { orStorageFailure, sqlState, toStorageFailure } from "./internal/sqlFailure.ts"
+import * as StatementBatcher from "./internal/statementBatcher.ts"
 import * as PgMigrations from "./PgMigrations.ts"
 
 /** How to set the store up. */
@@ -73,6 +75,8 @@ const int4 = (n: number) => PgTypes.int4(n)
 const textArray = (values: ReadonlyArray<string>) => Result.getOrThrow(PgTypes.array(values, PgTypes.OID.text))
 const int4Array = (values: ReadonlyArray<number>) => Result.getOrThrow(PgTypes.array(values, PgTypes.OID.int4))
 const int8Array = (values: ReadonlyArray<bigint | null>) => Result.getOrThrow(PgTypes.array(values, PgTypes.OID.int8))
+const timestamptzArray = (millis: ReadonlyArray<number>) =>
+  Result.getOrThrow(PgTypes.array(millis, PgTypes.OID.timestamptz))
 const maxInt4 = 2147483647
 const maxInt8 = 2n ** 63n - 1n
 
@@ -176,12 +180,21 @@ const notifyWindow = Duration.millis(2)
  */
 const maxReadBatch = 4
 
+/** The most appends one grouped statement (one transaction) carries. */
+const maxAppendGroup = 4
+
 /** A forward stream read waiting for the next batched query. */
 interface PendingRead {
   readonly streamId: StreamId.StreamId
   readonly from: number
   readonly limit: number
-  readonly deferred: Deferred.Deferred<ReadonlyArray<Event.RecordedEvent>, StorageFailure>
+}
+
+/** An append waiting for the next grouped statement. */
+interface PendingAppend {
+  readonly request: Event.PreparedAppend
+  readonly expected: ExpectedVersion.ExpectedVersion
+  readonly now: number
 }
 
 /** Puts each group of a batched read in version order (rows nearly always arrive that way). */
@@ -192,6 +205,44 @@ const inVersionOrder = (events: Array<Event.RecordedEvent>): Array<Event.Recorde
     }
   }
   return events
+}
+
+/** What an append can fail with. */
+type AppendError = ConcurrencyConflict | DuplicateEventId | StorageFailure
+
+/**
+ * An append's outcome from the row the append functions return for it: `status, first_version,
+ * last_version, tx_id, seq, dup_id, dup_stream, dup_version`, starting at column `o`.
+ */
+const outcomeOf = (
+  pending: PendingAppend,
+  row: ReadonlyArray<unknown> | undefined,
+  o: number
+): Exit.Exit<EventStore.AppendResult, AppendError> => {
+  const streamId = pending.request.streamId
+  if (row === undefined) return Exit.fail(new StorageFailure({ reason: "append returned no row", retryable: false }))
+  switch (row[o] as number) {
+    case 0:
+    case 1:
+      return Exit.succeed({
+        streamId,
+        firstVersion: row[o + 1] as number,
+        lastVersion: row[o + 2] as number,
+        position: positionOf(row[o + 3], row[o + 4]),
+        duplicate: row[o] === 1
+      })
+    case 2:
+      return Exit.fail(new ConcurrencyConflict({ streamId, expected: pending.expected, actual: row[o + 2] as number }))
+    default:
+      return Exit.fail(
+        new DuplicateEventId({
+          streamId,
+          eventId: row[o + 5] as string,
+          existingStreamId: row[o + 6] as string,
+          existingVersion: row[o + 7] as number
+        })
+      )
+  }
 }
 
 /** How often an append is retried after losing a race the database settled with a unique index. */
@@ -212,6 +263,7 @@ export const make = (
     const scope = yield* Effect.scope
 
     const appendSql = `SELECT status, first_version, last_version, tx_id, seq, dup_id, dup_stream, dup_version FROM ${s}.append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+    const appendGroupSql = `SELECT member, status, first_version, last_version, tx_id, seq, dup_id, dup_stream, dup_version FROM ${s}.append_group($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
     const readForwardsSql = `SELECT ${streamEventColumns} FROM ${s}.events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`
     const readBackwardsSql = `SELECT ${streamEventColumns} FROM ${s}.events WHERE stream_id = $1 AND version <= $2 ORDER BY version DESC LIMIT $3`
     const visible = `tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
@@ -270,86 +322,119 @@ export const make = (
       Option.isSome(transaction) ? sql.unsafe(notifySql, [channel]).values.pipe(Effect.ignore) : announce
     )
 
-    const appendOnce = (
-      request: Event.PreparedAppend,
-      expected: ExpectedVersion.ExpectedVersion,
-      now: number,
-      careful: boolean
-    ) => {
-      const events = request.events
-      const n = events.length
-      const ids = new Array<string>(n)
-      const types = new Array<string>(n)
-      const versions = new Array<number>(n)
-      const data = new Array<string>(n)
-      const metadata = new Array<string>(n)
-      for (let i = 0; i < n; i++) {
-        const event = events[i] as Event.NewEvent
-        ids[i] = event.eventId
-        types[i] = event.eventType
-        versions[i] = event.schemaVersion
-        data[i] = JSON.stringify(event.data)
-        metadata[i] = JSON.stringify(event.metadata)
+    // What a call waiting for a shared statement fails with if the store closes first.
+    const closed = () => new StorageFailure({ reason: "the store was closed during the call", retryable: true })
+
+    /** The event columns of `appends`, one after another, as the arrays the append functions take. */
+    const columnsOf = (appends: ReadonlyArray<PendingAppend>) => {
+      let total = 0
+      for (const pending of appends) total += pending.request.events.length
+      const ids = new Array<string>(total)
+      const types = new Array<string>(total)
+      const versions = new Array<number>(total)
+      const data = new Array<string>(total)
+      const metadata = new Array<string>(total)
+      let at = 0
+      for (const pending of appends) {
+        for (const event of pending.request.events) {
+          ids[at] = event.eventId
+          types[at] = event.eventType
+          versions[at] = event.schemaVersion
+          data[at] = JSON.stringify(event.data)
+          metadata[at] = JSON.stringify(event.metadata)
+          at++
+        }
       }
-      const [kind, version] = expectationCode(expected)
+      return [textArray(ids), textArray(types), int4Array(versions), textArray(data), textArray(metadata)] as const
+    }
+
+    const appendOnce = (pending: PendingAppend, careful: boolean) => {
+      const [kind, version] = expectationCode(pending.expected)
       return sql.unsafe(appendSql, [
-        request.streamId,
+        pending.request.streamId,
         int4(kind),
         int4(version),
-        textArray(ids),
-        textArray(types),
-        int4Array(versions),
-        textArray(data),
-        textArray(metadata),
-        PgTypes.timestamptz(now),
+        ...columnsOf([pending]),
+        PgTypes.timestamptz(pending.now),
         PgTypes.bool(careful)
       ]).values
     }
 
+    /** One append in a statement of its own: the fast path, then the careful one if a unique index stopped it. */
+    const appendAlone = (pending: PendingAppend): Effect.Effect<EventStore.AppendResult, AppendError> => {
+      const attempt = (n: number): Effect.Effect<ReadonlyArray<ReadonlyArray<unknown>>, StorageFailure> =>
+        Effect.catchTag(appendOnce(pending, n > 0), "SqlError", (error) =>
+          // The unique index on event_id stopped the fast path (a re-append, or the same ids
+          // sent to two streams at once) and the statement rolled back: call again carefully,
+          // so the function's idempotency rule gives the verdict.
+          sqlState(error) === "23505" && n < raceRetries
+            ? attempt(n + 1)
+            : Effect.fail(toStorageFailure(error, "append"))
+        )
+      return Effect.flatMap(attempt(0), (rows) => outcomeOf(pending, rows[0], 0))
+    }
+
+    // --- appends outside a transaction, grouped ------------------------------------------------
+    // Appends issued together outside a transaction (writers on their own streams) share one
+    // statement of the `append_group` function: one round trip and one commit for up to
+    // `maxAppendGroup` appends, each still checked and applied exactly as on its own. If the
+    // statement fails (a unique index stopped one of them, a deadlock, a lost connection), nothing
+    // of it was committed, and each append is made again on its own, to meet its own fate.
+    const serveAppends = (
+      batch: ReadonlyArray<PendingAppend>
+    ): Effect.Effect<ReadonlyArray<Exit.Exit<EventStore.AppendResult, AppendError>>> => {
+      const n = batch.length
+      const alone = Effect.forEach(batch, (pending) => Effect.exit(appendAlone(pending)), { concurrency: "unbounded" })
+      if (n === 1) return alone
+      const streams = new Array<string>(n)
+      const kinds = new Array<number>(n)
+      const expectations = new Array<number>(n)
+      const counts = new Array<number>(n)
+      const recordedAt = new Array<number>(n)
+      for (let i = 0; i < n; i++) {
+        const pending = batch[i] as PendingAppend
+        const [kind, version] = expectationCode(pending.expected)
+        streams[i] = pending.request.streamId
+        kinds[i] = kind
+        expectations[i] = version
+        counts[i] = pending.request.events.length
+        recordedAt[i] = pending.now
+      }
+      const grouped = sql.unsafe(appendGroupSql, [
+        textArray(streams),
+        int4Array(kinds),
+        int4Array(expectations),
+        int4Array(counts),
+        ...columnsOf(batch),
+        timestamptzArray(recordedAt)
+      ]).values
+      return Effect.matchEffect(grouped, {
+        onFailure: () => alone,
+        onSuccess: (rows) => {
+          const byMember = new Array<ReadonlyArray<unknown> | undefined>(n)
+          for (const row of rows) byMember[(row[0] as number) - 1] = row
+          return Effect.succeed(batch.map((pending, i) => outcomeOf(pending, byMember[i], 1)))
+        }
+      })
+    }
+    const appendGrouped = StatementBatcher.make({ maxBatch: maxAppendGroup, serve: serveAppends, closed, scope })
+
     const append = (
       request: Event.PreparedAppend,
       expected: ExpectedVersion.ExpectedVersion
-    ): Effect.Effect<EventStore.AppendResult, ConcurrencyConflict | DuplicateEventId | StorageFailure> =>
-      Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        const attempt = (n: number): Effect.Effect<ReadonlyArray<ReadonlyArray<unknown>>, StorageFailure> =>
-          Effect.catchTag(appendOnce(request, expected, now, n > 0), "SqlError", (error) =>
-            // The unique index on event_id stopped the fast path (a re-append, or the same ids
-            // sent to two streams at once) and the statement rolled back: call again carefully,
-            // so the function's idempotency rule gives the verdict.
-            sqlState(error) === "23505" && n < raceRetries
-              ? attempt(n + 1)
-              : Effect.fail(toStorageFailure(error, "append"))
-          )
-        const rows = yield* attempt(0)
-        const row = rows[0]
-        if (row === undefined) return yield* new StorageFailure({ reason: "append returned no row", retryable: false })
-        const status = row[0] as number
-        switch (status) {
-          case 0:
-          case 1:
-            if (status === 0 && request.events.length > 0) yield* announceIn
-            return {
-              streamId: request.streamId,
-              firstVersion: row[1] as number,
-              lastVersion: row[2] as number,
-              position: positionOf(row[3], row[4]),
-              duplicate: status === 1
-            }
-          case 2:
-            return yield* new ConcurrencyConflict({
-              streamId: request.streamId,
-              expected,
-              actual: row[2] as number
-            })
-          default:
-            return yield* new DuplicateEventId({
-              streamId: request.streamId,
-              eventId: row[5] as string,
-              existingStreamId: row[6] as string,
-              existingVersion: row[7] as number
-            })
-        }
+    ): Effect.Effect<EventStore.AppendResult, AppendError> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const pending: PendingAppend = { request, expected, now }
+        const appended =
+          request.events.length === 0
+            ? appendAlone(pending)
+            : Effect.flatMap(Effect.serviceOption(sql.transactionService), (transaction) =>
+                // Inside the caller's transaction the append must run on its connection.
+                Option.isSome(transaction) ? appendAlone(pending) : appendGrouped(pending)
+              )
+        return request.events.length === 0
+          ? appended
+          : Effect.tap(appended, (result) => (result.duplicate ? Effect.void : announceIn))
       })
 
     const toStreamEvents = (streamId: StreamId.StreamId) => (rows: ReadonlyArray<ReadonlyArray<unknown>>) => {
@@ -370,23 +455,15 @@ export const make = (
 
     // --- forward stream reads, batched --------------------------------------------------------
     // Forward reads issued together outside a transaction (rehydrating many aggregates at once)
-    // share statements: every statement costs a round trip, a socket write and the client-side
-    // overhead of a query. The reads join a queue; the first one forks a fiber that yields once,
-    // so the reads started alongside it join too, then takes up to `maxReadBatch` of them (forking
-    // the next taker if more are queued, so several queries stay in flight and the client decodes
-    // one result while the server produces another), and hands each read its events or the failure.
-    const pendingReads: Array<PendingRead> = []
-    let flushScheduled = false
-    const serveBatch = (batch: ReadonlyArray<PendingRead>): Effect.Effect<void> => {
+    // share statements (see `statementBatcher`): each statement serves up to `maxReadBatch` reads,
+    // each with the same index range scan it makes on its own.
+    const serveReads = (
+      batch: ReadonlyArray<PendingRead>
+    ): Effect.Effect<ReadonlyArray<Exit.Exit<ReadonlyArray<Event.RecordedEvent>, StorageFailure>>> => {
       const n = batch.length
       if (n === 1) {
         const only = batch[0] as PendingRead
-        return Effect.exit(readOne(only.streamId, "forwards", only.from, only.limit)).pipe(
-          Effect.flatMap((exit) => {
-            Deferred.doneUnsafe(only.deferred, exit)
-            return Effect.void
-          })
-        )
+        return Effect.map(Effect.exit(readOne(only.streamId, "forwards", only.from, only.limit)), (exit) => [exit])
       }
       const ids = new Array<string>(n)
       const froms = new Array<bigint>(n)
@@ -397,16 +474,14 @@ export const make = (
         froms[i] = BigInt(read.from)
         limits[i] = read.limit === Number.POSITIVE_INFINITY ? null : BigInt(read.limit)
       }
-      return Effect.exit(
-        sql
-          .unsafe(readBatchSql, [textArray(ids), int8Array(froms), int8Array(limits)])
-          .values.pipe(orStorageFailure("readStream"))
-      ).pipe(
-        Effect.flatMap((exit) => {
-          if (Exit.isFailure(exit)) {
-            for (const read of batch) Deferred.doneUnsafe(read.deferred, Effect.failCause(exit.cause))
-            return Effect.void
-          }
+      return Effect.map(
+        Effect.exit(
+          sql
+            .unsafe(readBatchSql, [textArray(ids), int8Array(froms), int8Array(limits)])
+            .values.pipe(orStorageFailure("readStream"))
+        ),
+        (exit) => {
+          if (Exit.isFailure(exit)) return batch.map(() => Exit.failCause(exit.cause))
           const groups = new Array<Array<Event.RecordedEvent>>(n)
           for (let i = 0; i < n; i++) groups[i] = []
           for (const row of exit.value) {
@@ -415,57 +490,11 @@ export const make = (
               toStreamRecorded((batch[i] as PendingRead).streamId, row, 1)
             )
           }
-          for (let i = 0; i < n; i++) {
-            Deferred.doneUnsafe(
-              (batch[i] as PendingRead).deferred,
-              Effect.succeed(inVersionOrder(groups[i] as Array<Event.RecordedEvent>))
-            )
-          }
-          return Effect.void
-        })
-      )
-    }
-    const closed = () => new StorageFailure({ reason: "the store was closed during the read", retryable: true })
-    const flushReads: Effect.Effect<void> = Effect.andThen(
-      Effect.yieldNow,
-      Effect.suspend(() => {
-        const batch = pendingReads.splice(0, maxReadBatch)
-        const serve = serveBatch(batch).pipe(
-          // Whatever happens to this fiber (the layer closing), nobody is left waiting.
-          Effect.ensuring(
-            Effect.sync(() => {
-              for (const read of batch) Deferred.doneUnsafe(read.deferred, Effect.fail(closed()))
-            })
-          )
-        )
-        if (pendingReads.length === 0) {
-          flushScheduled = false
-          return serve
+          return groups.map((group) => Exit.succeed(inVersionOrder(group)))
         }
-        return Effect.andThen(Effect.forkIn(flushReads, scope), serve)
-      })
-    ).pipe(
-      // Interrupted before taking its batch (the layer closing): fail what is queued.
-      Effect.onInterrupt(() =>
-        Effect.sync(() => {
-          for (const read of pendingReads.splice(0)) Deferred.doneUnsafe(read.deferred, Effect.fail(closed()))
-          flushScheduled = false
-        })
       )
-    )
-    const readBatched = (streamId: StreamId.StreamId, from: number, limit: number) => {
-      const deferred = Deferred.makeUnsafe<ReadonlyArray<Event.RecordedEvent>, StorageFailure>()
-      // Joining the queue and starting its taker happen together, or not at all.
-      const enqueue = Effect.uninterruptible(
-        Effect.suspend(() => {
-          pendingReads.push({ streamId, from, limit, deferred })
-          if (flushScheduled) return Effect.void
-          flushScheduled = true
-          return Effect.asVoid(Effect.forkIn(flushReads, scope))
-        })
-      )
-      return Effect.andThen(enqueue, Deferred.await(deferred))
     }
+    const readBatched = StatementBatcher.make({ maxBatch: maxReadBatch, serve: serveReads, closed, scope })
 
     const readStream = (
       streamId: StreamId.StreamId,
@@ -479,7 +508,7 @@ export const make = (
               // Inside the caller's transaction the read must run on its connection.
               Option.isSome(transaction)
                 ? readOne(streamId, "forwards", read.from, read.limit)
-                : readBatched(streamId, read.from, read.limit)
+                : readBatched({ streamId, from: read.from, limit: read.limit })
             )
 
     const readAll = (after: Checkpoint.Checkpoint, limit: number) => {

@@ -160,6 +160,65 @@ BEGIN
 END
 $fn$`
 
+const appendGroupFunction = (s: string): string => `
+CREATE FUNCTION ${s}.append_group(
+  p_streams text[],
+  p_kinds integer[],
+  p_expected integer[],
+  p_counts integer[],
+  p_ids text[],
+  p_types text[],
+  p_schema_versions integer[],
+  p_data text[],
+  p_metadata text[],
+  p_recorded_at timestamptz[]
+)
+RETURNS TABLE (
+  member integer,
+  status integer,
+  first_version integer,
+  last_version integer,
+  tx_id bigint,
+  seq bigint,
+  dup_id text,
+  dup_stream text,
+  dup_version integer
+)
+LANGUAGE plpgsql
+AS $fn$
+-- Several appends, to the same or different streams, in one statement and so one transaction:
+-- member k is exactly the call append(p_streams[k], p_kinds[k], p_expected[k], <its p_counts[k]
+-- events, which follow those of the members before it>, p_recorded_at[k], false), and its row
+-- carries that call's result. A unique violation (a re-append, which the careful path must judge)
+-- fails the whole statement; the caller then makes each append on its own.
+-- Members run in stream order (then in the order given), so two groups take stream row locks in
+-- the same order and cannot deadlock each other; appends to one stream keep their order.
+DECLARE
+  firsts integer[] := '{}';
+  next_first integer := 1;
+  k integer;
+  a integer;
+  b integer;
+BEGIN
+  FOR k IN 1..coalesce(cardinality(p_streams), 0) LOOP
+    firsts[k] := next_first;
+    next_first := next_first + p_counts[k];
+  END LOOP;
+  FOR k IN
+    SELECT g.o::integer FROM unnest(p_streams) WITH ORDINALITY AS g(stream, o) ORDER BY g.stream COLLATE "C", g.o
+  LOOP
+    a := firsts[k];
+    b := a + p_counts[k] - 1;
+    member := k;
+    SELECT r.status, r.first_version, r.last_version, r.tx_id, r.seq, r.dup_id, r.dup_stream, r.dup_version
+      INTO status, first_version, last_version, tx_id, seq, dup_id, dup_stream, dup_version
+      FROM ${s}.append(p_streams[k], p_kinds[k], p_expected[k], p_ids[a:b], p_types[a:b],
+        p_schema_versions[a:b], p_data[a:b], p_metadata[a:b], p_recorded_at[k], false) r;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$`
+
 /** The migrations, in order. Never edit one that has shipped: add the next version instead. */
 export const migrations: ReadonlyArray<Migration> = [
   {
@@ -196,6 +255,11 @@ export const migrations: ReadonlyArray<Migration> = [
       )`,
       appendFunction(s)
     ]
+  },
+  {
+    version: 2,
+    name: "append_group: several appends in one statement",
+    statements: (s) => [appendGroupFunction(s)]
   }
 ]
 

@@ -260,11 +260,12 @@ describe.skipIf(!up)("PgEventStore on PostgreSQL", () => {
         const reports = yield* Effect.forEach(range(8), () => PgMigrations.run({ schema }), {
           concurrency: "unbounded"
         })
-        expect(reports.filter((r) => r.applied.length > 0).map((r) => r.applied)).toEqual([[1]])
+        const all = PgMigrations.migrations.map((m) => m.version)
+        expect(reports.filter((r) => r.applied.length > 0).map((r) => r.applied)).toEqual([all])
         expect((yield* PgMigrations.run({ schema })).applied).toEqual([])
         const sql = yield* SqlClient.SqlClient
         const rows = yield* sql.unsafe<{ version: number }>(`SELECT version FROM ${schema}.migrations`)
-        expect(rows.map((r) => r.version)).toEqual([PgMigrations.latestVersion])
+        expect(rows.map((r) => r.version).sort((a, b) => a - b)).toEqual(all)
         // Stores starting concurrently on the same schema all come up.
         yield* Effect.forEach(range(4), () => Effect.scoped(PgEventStore.make({ schema })), {
           concurrency: "unbounded"
@@ -415,4 +416,93 @@ describe.skipIf(!up)("PgEventStore on PostgreSQL", () => {
         for (const events of inside) expect(events.length).toBe((alone[0]?.length ?? 0) + 1)
       })
     ))
+
+  it("appends issued together share grouped statements, each with its own result or error", () =>
+    runWith(
+      scratchStore(),
+      Effect.gen(function* () {
+        const es = yield* EventStore.EventStore
+        const taken = newEvent({ taken: true })
+        yield* es.append("taken", ExpectedVersion.noStream, [taken])
+        const replayed = [newEvent({ replayed: 1 }), newEvent({ replayed: 2 })]
+        const original = yield* es.append("replayed", ExpectedVersion.noStream, replayed)
+        yield* es.append("busy", ExpectedVersion.noStream, [newEvent({}), newEvent({})])
+        // Started together: appends to one stream (applied in the order given), one that conflicts,
+        // and appends that succeed. None of them trips a unique index, so groups commit as such.
+        const calls = [
+          ...range(3).map((i) => () => es.append("shared", ExpectedVersion.exact(i), [newEvent({ i })])),
+          () => es.append("busy", ExpectedVersion.exact(1), [newEvent({ late: true })]),
+          ...range(6).map((i) => () => es.append(`g${i}`, ExpectedVersion.noStream, [newEvent({ i }), newEvent({ i })]))
+        ]
+        const exits = yield* Effect.forEach(calls, (call) => Effect.exit(call()), { concurrency: "unbounded" })
+        const outcome = (i: number) => {
+          const exit = exits[i] as Exit.Exit<EventStore.AppendResult, unknown>
+          return Exit.isSuccess(exit) ? exit.value : Option.getOrThrow(Cause.findErrorOption(exit.cause))
+        }
+        for (const i of range(3)) expect(outcome(i)).toMatchObject({ firstVersion: i + 1, duplicate: false })
+        expect(outcome(3)).toMatchObject({ _tag: "ConcurrencyConflict", streamId: "busy", actual: 2 })
+        for (const i of range(6)) {
+          expect(outcome(4 + i)).toMatchObject({ streamId: `g${i}`, firstVersion: 1, lastVersion: 2, duplicate: false })
+        }
+        // Appends that repeat an earlier one and reuse an id stored elsewhere fail their group's
+        // statement; each is then made on its own, as are the appends that shared it.
+        const [again, stolen, beside] = yield* Effect.all(
+          [
+            Effect.exit(es.append("replayed", ExpectedVersion.noStream, replayed)),
+            Effect.exit(es.append("thief", ExpectedVersion.any, [taken])),
+            Effect.exit(es.append("beside", ExpectedVersion.noStream, [newEvent({})]))
+          ],
+          { concurrency: "unbounded" }
+        )
+        expect(again).toEqual(Exit.succeed({ ...original, duplicate: true }))
+        expect(Exit.isFailure(stolen) && Option.getOrThrow(Cause.findErrorOption(stolen.cause))).toMatchObject({
+          _tag: "DuplicateEventId",
+          eventId: taken.eventId,
+          existingStreamId: "taken"
+        })
+        expect(Exit.isSuccess(beside) && beside.value.lastVersion).toBe(1)
+        // Every stream holds exactly what its successful appends reported.
+        for (const i of range(6)) expect((yield* es.readStream(`g${i}`)).map((e) => e.data)).toEqual([{ i }, { i }])
+        expect((yield* es.readStream("shared")).map((e) => e.data)).toEqual(range(3).map((i) => ({ i })))
+        expect(yield* es.streamVersion("busy")).toBe(2)
+        expect(yield* es.streamVersion("thief")).toBe(0)
+        // They did share transactions (their positions share transaction ids).
+        const transactions = new Set(
+          range(10)
+            .filter((i) => i !== 3)
+            .map((i) => (outcome(i) as EventStore.AppendResult).position.split(".")[0])
+        )
+        expect(transactions.size).toBeLessThan(9)
+      })
+    ))
+
+  it("a schema made by an earlier version is brought up to date", () => {
+    const schema = scratchSchema()
+    return runWith(
+      dropSchemaOnRelease(schema).pipe(Layer.provideMerge(pgLayer())),
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        yield* PgMigrations.run({ schema })
+        // Roll the schema back to version 1, as an earlier release left it.
+        yield* sql.unsafe(`DROP FUNCTION ${schema}.append_group`)
+        yield* sql.unsafe(`DELETE FROM ${schema}.migrations WHERE version > 1`)
+        expect((yield* PgMigrations.run({ schema })).applied).toEqual(
+          PgMigrations.migrations.map((m) => m.version).filter((v) => v > 1)
+        )
+        const appended = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const { eventStore } = yield* PgEventStore.make({ schema })
+            return yield* Effect.forEach(
+              range(4),
+              (i) => eventStore.append(`u${i}`, ExpectedVersion.noStream, [newEvent({ i })]),
+              {
+                concurrency: "unbounded"
+              }
+            )
+          })
+        )
+        expect(appended.map((r) => r.lastVersion)).toEqual([1, 1, 1, 1])
+      })
+    )
+  })
 })
