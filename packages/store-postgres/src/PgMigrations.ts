@@ -160,6 +160,32 @@ BEGIN
 END
 $fn$`
 
+/**
+ * Inserts the events of the members in `held` (whose stream versions were bumped to `curs`) in one
+ * statement, and returns each one's row as `append` would. Used twice by `append_group`.
+ */
+const insertHeld = (s: string): string => `
+    RETURN QUERY
+    WITH inserted AS (
+      INSERT INTO ${s}.events AS ev
+        (tx_id, stream_id, version, event_id, event_type, schema_version, data, metadata, recorded_at)
+      SELECT tx, p_streams[h.k], curs[h.k] + e.o::integer, e.id, e.t, e.v, e.d::json, e.m::json, p_recorded_at[h.k]
+        FROM unnest(held) WITH ORDINALITY AS h(k, ho)
+        CROSS JOIN LATERAL unnest(
+          p_ids[firsts[h.k]:firsts[h.k] + p_counts[h.k] - 1],
+          p_types[firsts[h.k]:firsts[h.k] + p_counts[h.k] - 1],
+          p_schema_versions[firsts[h.k]:firsts[h.k] + p_counts[h.k] - 1],
+          p_data[firsts[h.k]:firsts[h.k] + p_counts[h.k] - 1],
+          p_metadata[firsts[h.k]:firsts[h.k] + p_counts[h.k] - 1]
+        ) WITH ORDINALITY AS e(id, t, v, d, m, o)
+        ORDER BY h.ho, e.o
+      RETURNING ev.stream_id, ev.version, ev.seq
+    )
+    SELECT h.k, 0, curs[h.k] + 1, curs[h.k] + p_counts[h.k], tx, i.seq, NULL::text, NULL::text, NULL::integer
+      FROM unnest(held) AS h(k)
+      JOIN inserted i ON i.stream_id = p_streams[h.k] AND i.version = curs[h.k] + p_counts[h.k];
+    held := '{}';`
+
 const appendGroupFunction = (s: string): string => `
 CREATE FUNCTION ${s}.append_group(
   p_streams text[],
@@ -185,30 +211,57 @@ RETURNS TABLE (
   dup_version integer
 )
 LANGUAGE plpgsql
+-- As in append: index lookups only, whatever plan a young table got.
+SET enable_seqscan = off
 AS $fn$
--- Several appends, to the same or different streams, in one statement and so one transaction:
--- member k is exactly the call append(p_streams[k], p_kinds[k], p_expected[k], <its p_counts[k]
--- events, which follow those of the members before it>, p_recorded_at[k], false), and its row
--- carries that call's result. A unique violation (a re-append, which the careful path must judge)
--- fails the whole statement; the caller then makes each append on its own.
+-- Several appends, to the same or different streams, in one statement and so one transaction.
+-- Member k has the result the call append(p_streams[k], p_kinds[k], p_expected[k], <its
+-- p_counts[k] events, which follow those of the members before it>, p_recorded_at[k], false)
+-- would have given at its turn. Its fast path (one UPDATE that checks the expectation and bumps
+-- the version) runs here, and the events of members that took it are held and inserted together
+-- in one INSERT; any other member is that very append call, after the held events are inserted,
+-- so that it sees everything before it. A unique violation (a re-append, which the careful path
+-- must judge) fails the whole statement; the caller then makes each append on its own.
 -- Members run in stream order (then in the order given), so two groups take stream row locks in
 -- the same order and cannot deadlock each other; appends to one stream keep their order.
 DECLARE
+  members integer := coalesce(cardinality(p_streams), 0);
   firsts integer[] := '{}';
+  curs integer[] := '{}';
+  held integer[] := '{}';
   next_first integer := 1;
+  tx bigint;
   k integer;
+  n integer;
+  cur integer;
   a integer;
   b integer;
 BEGIN
-  FOR k IN 1..coalesce(cardinality(p_streams), 0) LOOP
+  FOR k IN 1..members LOOP
     firsts[k] := next_first;
     next_first := next_first + p_counts[k];
   END LOOP;
   FOR k IN
     SELECT g.o::integer FROM unnest(p_streams) WITH ORDINALITY AS g(stream, o) ORDER BY g.stream COLLATE "C", g.o
   LOOP
+    n := p_counts[k];
+    cur := NULL;
+    IF n > 0 THEN
+      UPDATE ${s}.streams AS st SET version = st.version + n
+        WHERE st.stream_id = p_streams[k]
+          AND (p_kinds[k] = 0 OR (p_kinds[k] = 2 AND st.version > 0) OR (p_kinds[k] = 3 AND st.version = p_expected[k]))
+        RETURNING st.version - n INTO cur;
+    END IF;
+    IF cur IS NOT NULL THEN
+      curs[k] := cur;
+      held := held || k;
+      tx := pg_current_xact_id()::text::bigint;
+      CONTINUE;
+    END IF;
+    IF cardinality(held) > 0 THEN${insertHeld(s)}
+    END IF;
     a := firsts[k];
-    b := a + p_counts[k] - 1;
+    b := a + n - 1;
     member := k;
     SELECT r.status, r.first_version, r.last_version, r.tx_id, r.seq, r.dup_id, r.dup_stream, r.dup_version
       INTO status, first_version, last_version, tx_id, seq, dup_id, dup_stream, dup_version
@@ -216,6 +269,8 @@ BEGIN
         p_schema_versions[a:b], p_data[a:b], p_metadata[a:b], p_recorded_at[k], false) r;
     RETURN NEXT;
   END LOOP;
+  IF cardinality(held) > 0 THEN${insertHeld(s)}
+  END IF;
 END
 $fn$`
 

@@ -461,9 +461,25 @@ describe.skipIf(!up)("PgEventStore on PostgreSQL", () => {
           existingStreamId: "taken"
         })
         expect(Exit.isSuccess(beside) && beside.value.lastVersion).toBe(1)
+        // The same append twice in one group: the second sees the first, as it would on its own.
+        const twice = [newEvent({ twice: 1 }), newEvent({ twice: 2 })]
+        const [, first, second] = yield* Effect.all(
+          [
+            es.append("filler", ExpectedVersion.any, [newEvent({})]),
+            es.append("shared", ExpectedVersion.exact(3), twice),
+            es.append("shared", ExpectedVersion.exact(3), twice)
+          ],
+          { concurrency: "unbounded" }
+        )
+        expect(first).toMatchObject({ firstVersion: 4, lastVersion: 5, duplicate: false })
+        expect(second).toEqual({ ...first, duplicate: true })
         // Every stream holds exactly what its successful appends reported.
         for (const i of range(6)) expect((yield* es.readStream(`g${i}`)).map((e) => e.data)).toEqual([{ i }, { i }])
-        expect((yield* es.readStream("shared")).map((e) => e.data)).toEqual(range(3).map((i) => ({ i })))
+        expect((yield* es.readStream("shared")).map((e) => e.data)).toEqual([
+          ...range(3).map((i) => ({ i })),
+          { twice: 1 },
+          { twice: 2 }
+        ])
         expect(yield* es.streamVersion("busy")).toBe(2)
         expect(yield* es.streamVersion("thief")).toBe(0)
         // They did share transactions (their positions share transaction ids).

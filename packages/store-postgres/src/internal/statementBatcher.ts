@@ -1,11 +1,13 @@
 /**
  * Serves requests issued together with shared statements. Every statement costs a round trip, a
  * socket write, the client-side overhead of a query and, for a write, a commit; requests started
- * in the same tick (many fibers rehydrating aggregates, or appending to their own streams) can
- * share one. A request joins a queue; the first one forks a taker that yields once, so the requests
- * started alongside it join too, then takes up to `maxBatch` of them (forking the next taker if more
- * are queued, so several statements stay in flight and the client works on one result while the
- * server produces another), and hands each request its own outcome.
+ * while others are under way (many fibers rehydrating aggregates, or appending to their own
+ * streams) can share one. A request made while nothing is under way is served at once, on its own,
+ * so a lone caller pays nothing for this. Otherwise it joins a queue; the first one forks a taker
+ * that yields once, so the requests started alongside it join too, then takes up to `maxBatch` of
+ * them (forking the next taker if more are queued, so several statements stay in flight and the
+ * client works on one result while the server produces another), and hands each request its own
+ * outcome.
  */
 import { Deferred, Effect, Exit, type Scope } from "effect"
 
@@ -31,6 +33,12 @@ export const make = <A, B, E>(options: {
   const { maxBatch, serve, closed, scope } = options
   const queue: Array<Pending<A, B, E>> = []
   let takerScheduled = false
+  // Takers started and requests served at once, not yet finished; while there are none, a request
+  // is served at once.
+  let underWay = 0
+  const done = Effect.sync(() => {
+    underWay--
+  })
 
   const settle = (batch: ReadonlyArray<Pending<A, B, E>>, exits: ReadonlyArray<Exit.Exit<B, E>>) =>
     Effect.sync(() => {
@@ -60,7 +68,7 @@ export const make = <A, B, E>(options: {
         takerScheduled = false
         return served
       }
-      return Effect.andThen(Effect.forkIn(take, scope), served)
+      return Effect.andThen(startTaker, served)
     })
   ).pipe(
     // Interrupted before taking its batch (the scope closing): fail what is queued.
@@ -69,20 +77,30 @@ export const make = <A, B, E>(options: {
         for (const pending of queue.splice(0)) Deferred.doneUnsafe(pending.deferred, Exit.fail(closed()))
         takerScheduled = false
       })
-    )
+    ),
+    Effect.ensuring(done)
   )
+  const startTaker = Effect.suspend(() => {
+    underWay++
+    return Effect.asVoid(Effect.forkIn(take, scope))
+  })
 
-  return (request) => {
-    const deferred = Deferred.makeUnsafe<B, E>()
-    // Joining the queue and starting its taker happen together, or not at all.
-    const enqueue = Effect.uninterruptible(
-      Effect.suspend(() => {
-        queue.push({ request, deferred })
-        if (takerScheduled) return Effect.void
-        takerScheduled = true
-        return Effect.asVoid(Effect.forkIn(take, scope))
-      })
-    )
-    return Effect.andThen(enqueue, Deferred.await(deferred))
-  }
+  return (request) =>
+    Effect.suspend(() => {
+      if (underWay === 0) {
+        underWay++
+        return Effect.flatMap(serve([request]).pipe(Effect.ensuring(done)), (exits) => exits[0] ?? Exit.fail(closed()))
+      }
+      const deferred = Deferred.makeUnsafe<B, E>()
+      // Joining the queue and starting its taker happen together, or not at all.
+      const enqueue = Effect.uninterruptible(
+        Effect.suspend(() => {
+          queue.push({ request, deferred })
+          if (takerScheduled) return Effect.void
+          takerScheduled = true
+          return startTaker
+        })
+      )
+      return Effect.andThen(enqueue, Deferred.await(deferred))
+    })
 }
