@@ -11,7 +11,7 @@ import * as Aggregate from "./Aggregate.ts"
 import type * as Checkpoint from "./Checkpoint.ts"
 import * as Decider from "./Decider.ts"
 import type { AppendError, ConcurrencyConflict, EventSchemaViolation, ReadError } from "./Errors.ts"
-import type { EventMetadata, NewEvent, RecordedEvent } from "./Event.ts"
+import type { EventMetadata, RecordedEvent } from "./Event.ts"
 import * as EventStore from "./EventStore.ts"
 import * as ExpectedVersion from "./ExpectedVersion.ts"
 
@@ -78,12 +78,7 @@ export const handle = <C, S, E extends { readonly _tag: string }, Err>(
     }
     const metadata: EventMetadata =
       options.commandId === undefined ? (options.metadata ?? {}) : { ...options.metadata, commandId: options.commandId }
-    const envelopes: Array<NewEvent> = new Array(events.length)
-    for (let i = 0; i < events.length; i++) {
-      const encoded = aggregate.events.encode(events[i] as E, { streamId, metadata })
-      if (Result.isFailure(encoded)) return yield* Effect.fail(encoded.failure)
-      envelopes[i] = encoded.success
-    }
+    const envelopes = yield* Effect.fromResult(aggregate.events.encodeAll(events, { streamId, metadata }))
     const appended = yield* store.append(streamId, ExpectedVersion.exact(loaded.version), envelopes)
     return {
       state: Decider.apply(aggregate.decider, loaded.state, events),

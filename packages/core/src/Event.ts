@@ -7,6 +7,8 @@ import { Result } from "effect"
 import type { Checkpoint } from "./Checkpoint.ts"
 import { InvalidEvent, type InvalidStreamId } from "./Errors.ts"
 import * as EventId from "./EventId.ts"
+import * as CheckedEvent from "./internal/checkedEvent.ts"
+import * as Metadata from "./internal/metadata.ts"
 import * as Json from "./Json.ts"
 import * as StreamId from "./StreamId.ts"
 
@@ -63,14 +65,32 @@ const isValidType = (eventType: unknown): boolean => {
   return valid
 }
 
-const emptyMetadata: EventMetadata = Object.freeze({})
+const idOf = (event: unknown): unknown =>
+  typeof event === "object" && event !== null ? (event as NewEvent).eventId : undefined
 
-/** Whether a plain object has no own enumerable keys (without allocating a key array). */
-const isEmpty = (value: object): boolean => {
-  if (Object.getPrototypeOf(value) !== Object.prototype) return false
-  for (const key in value) if (Object.hasOwn(value, key)) return false
-  return true
+/**
+ * The index of the first event whose id an earlier event of the same append has too. Appends
+ * are small, so comparing pairwise costs less than building a set for each; large ones use one.
+ */
+const firstRepeatedId = (events: ReadonlyArray<NewEvent>): number => {
+  if (events.length <= 16) {
+    for (let i = 1; i < events.length; i++) {
+      const id = idOf(events[i])
+      for (let j = 0; j < i; j++) if (id !== undefined && idOf(events[j]) === id) return i
+    }
+    return -1
+  }
+  const seen = new Set<unknown>()
+  for (let i = 0; i < events.length; i++) {
+    const id = idOf(events[i])
+    if (id !== undefined && seen.has(id)) return i
+    seen.add(id)
+  }
+  return -1
 }
+
+const refuse = (streamId: StreamId.StreamId, event: NewEvent | undefined, reason: string) =>
+  Result.fail(new InvalidEvent({ streamId, eventType: String(event?.eventType).slice(0, 100), reason }))
 
 /**
  * Checks an append request before any store touches it and returns frozen copies of its events.
@@ -84,45 +104,34 @@ export const prepareAppend = (
   if (Result.isFailure(id)) return Result.fail(id.failure)
   const stream = id.success
   const prepared: Array<NewEvent> = new Array(events.length)
-  const ids = events.length > 1 ? new Set<string>() : undefined
+  const repeated = firstRepeatedId(events)
   for (let i = 0; i < events.length; i++) {
     const event = events[i] as NewEvent
-    const refuse = (reason: string) =>
-      Result.fail(new InvalidEvent({ streamId: stream, eventType: String(event?.eventType).slice(0, 100), reason }))
-    if (typeof event !== "object" || event === null) return refuse(`event ${i} is not an object`)
-    if (!EventId.isValid(event.eventId)) return refuse(`event id ${JSON.stringify(event.eventId)} is not a uuid`)
-    if (ids !== undefined) {
-      if (ids.has(event.eventId)) return refuse(`event id ${event.eventId} appears twice in one append`)
-      ids.add(event.eventId)
+    if (i === repeated) return refuse(stream, event, `event id ${String(event.eventId)} appears twice in one append`)
+    // An envelope a catalog built and checked is frozen JSON with a valid id and type already.
+    if (CheckedEvent.isChecked(event)) {
+      prepared[i] = event
+      continue
     }
+    if (typeof event !== "object" || event === null) return refuse(stream, event, `event ${i} is not an object`)
+    if (!EventId.isValid(event.eventId))
+      return refuse(stream, event, `event id ${JSON.stringify(event.eventId)} is not a uuid`)
     if (!isValidType(event.eventType)) {
-      return refuse(`event type must be 1 to ${maxEventTypeLength} printable characters`)
+      return refuse(stream, event, `event type must be 1 to ${maxEventTypeLength} printable characters`)
     }
     if (!Number.isSafeInteger(event.schemaVersion) || event.schemaVersion < 1) {
-      return refuse(`schema version must be a positive integer, got ${event.schemaVersion}`)
+      return refuse(stream, event, `schema version must be a positive integer, got ${event.schemaVersion}`)
     }
     const data = Json.snapshot(event.data)
-    if (Result.isFailure(data)) return refuse(data.failure)
-    let metadata = emptyMetadata
-    if (event.metadata != null && !isEmpty(event.metadata)) {
-      const copied = Json.snapshot(event.metadata)
-      if (Result.isFailure(copied)) return refuse(`metadata: ${copied.failure}`)
-      const value = copied.success
-      if (typeof value !== "object" || value === null || Array.isArray(value))
-        return refuse("metadata must be an object")
-      for (const field of ["correlationId", "causationId", "actor", "commandId"] as const) {
-        const fieldValue = (value as EventMetadata)[field]
-        if (fieldValue !== undefined && typeof fieldValue !== "string")
-          return refuse(`metadata.${field} must be a string`)
-      }
-      metadata = value as EventMetadata
-    }
+    if (Result.isFailure(data)) return refuse(stream, event, data.failure)
+    const metadata = Metadata.prepare(event.metadata)
+    if (Result.isFailure(metadata)) return refuse(stream, event, metadata.failure)
     prepared[i] = Object.freeze({
       eventId: event.eventId,
       eventType: event.eventType,
       schemaVersion: event.schemaVersion,
       data: data.success,
-      metadata
+      metadata: metadata.success
     })
   }
   return Result.succeed({ streamId: stream, events: prepared })

@@ -12,6 +12,9 @@ import { freeze } from "immer"
 import { EventSchemaViolation } from "./Errors.ts"
 import type { EventMetadata, NewEvent, RecordedEvent } from "./Event.ts"
 import * as EventId from "./EventId.ts"
+import * as CheckedEvent from "./internal/checkedEvent.ts"
+import * as Metadata from "./internal/metadata.ts"
+import * as SchemaShortcut from "./internal/schemaShortcut.ts"
 import type * as Json from "./Json.ts"
 
 /** Lifts data of one schema version to the next. */
@@ -43,6 +46,11 @@ export interface EventCatalog<E extends { readonly _tag: string }> {
     event: E,
     context: { readonly streamId: string; readonly metadata?: EventMetadata; readonly eventId?: string }
   ) => Result.Result<NewEvent, EventSchemaViolation>
+  /** Encodes the events of one append, which share their metadata, failing on the first that does not match. */
+  readonly encodeAll: (
+    events: ReadonlyArray<E>,
+    context: { readonly streamId: string; readonly metadata?: EventMetadata }
+  ) => Result.Result<Array<NewEvent>, EventSchemaViolation>
   /** Upcasts and decodes a stored event. */
   readonly decode: (recorded: RecordedEvent) => Result.Result<E, EventSchemaViolation>
   /** Decodes many stored events, failing on the first that does not match. */
@@ -56,6 +64,10 @@ interface Entry {
   readonly upcasters: Readonly<Record<number, Upcaster>>
   readonly encode: (event: unknown) => Result.Result<unknown, Schema.SchemaError>
   readonly decode: (data: unknown) => Result.Result<unknown, Schema.SchemaError>
+  /** Event to stored data (frozen JSON, no `_tag`) without Effect's parser, when the schema allows. */
+  readonly encodeShortcut: SchemaShortcut.Shortcut | undefined
+  /** Stored data to event without Effect's parser, when the schema allows. */
+  readonly decodeShortcut: SchemaShortcut.Shortcut | undefined
 }
 
 const tagOf = (member: { readonly ast: SchemaAST.AST }): string => {
@@ -113,7 +125,9 @@ export const make = <S extends Schema.Codec<{ readonly _tag: string }, unknown>>
       version,
       upcasters,
       encode: Schema.encodeUnknownResult(member) as Entry["encode"],
-      decode: Schema.decodeUnknownResult(member) as Entry["decode"]
+      decode: Schema.decodeUnknownResult(member) as Entry["decode"],
+      encodeShortcut: SchemaShortcut.compile(member.ast, { json: true, omit: ["_tag"] }),
+      decodeShortcut: SchemaShortcut.compile(member.ast, { json: false, fixed: { _tag: tag } })
     }
     byTag.set(tag, entry)
     byType.set(entry.typeName, entry)
@@ -141,7 +155,9 @@ export const make = <S extends Schema.Codec<{ readonly _tag: string }, unknown>>
       return fail(`upcasting from version ${recorded.schemaVersion} failed: ${String(error)}`)
     }
     if (typeof data !== "object" || data === null || Array.isArray(data)) return fail("event data must be an object")
-    const result = entry.decode({ ...data, _tag: entry.tag })
+    const shortcut = entry.decodeShortcut?.(data) ?? SchemaShortcut.declined
+    const result =
+      shortcut === SchemaShortcut.declined ? entry.decode({ ...data, _tag: entry.tag }) : Result.succeed(shortcut)
     if (Result.isFailure(result)) return fail(result.failure.message)
     if (!Object.isFrozen(recorded)) return result as Result.Result<E, never>
     // A memoized event is handed to every later reader, so it must not be changeable by one.
@@ -150,30 +166,55 @@ export const make = <S extends Schema.Codec<{ readonly _tag: string }, unknown>>
     return Result.succeed(event)
   }
 
+  const encodeOne = (
+    event: E,
+    streamId: string,
+    metadata: EventMetadata | undefined,
+    eventId: string | undefined,
+    /** `Metadata.prepare(metadata)`, when the caller already has it. */
+    checkedMetadata: Result.Result<EventMetadata, string> | undefined
+  ): Result.Result<NewEvent, EventSchemaViolation> => {
+    const tag = (event as { _tag?: unknown })?._tag
+    const entry = byTag.get(tag as string)
+    if (entry === undefined) {
+      return violation(streamId, 0, `${aggregate}/${String(tag)}`, "not an event of this aggregate")
+    }
+    const id = eventId ?? EventId.make()
+    const data = entry.encodeShortcut?.(event) ?? SchemaShortcut.declined
+    if (data !== SchemaShortcut.declined && (eventId === undefined || EventId.isValid(eventId))) {
+      const checked = checkedMetadata ?? Metadata.prepare(metadata)
+      if (Result.isSuccess(checked)) {
+        return Result.succeed(CheckedEvent.make(id, entry.typeName, entry.version, data as Json.Json, checked.success))
+      }
+    }
+    // Effect's parser decides, and the store's own checks judge the id and metadata.
+    const encoded = entry.encode(event)
+    if (Result.isFailure(encoded)) return violation(streamId, 0, entry.typeName, encoded.failure.message)
+    return Result.succeed({
+      eventId: id,
+      eventType: entry.typeName,
+      schemaVersion: entry.version,
+      data: withoutTag(encoded.success as Record<string, unknown>) as Json.Json,
+      metadata: metadata ?? {}
+    })
+  }
+
   return {
     aggregate,
     schema: schema as unknown as Schema.Codec<E, unknown>,
     typeName: (tag) => byTag.get(tag)?.typeName ?? `${aggregate}/${tag}`,
     owns: (eventType) => byType.has(eventType),
-    encode: (event, context) => {
-      const entry = byTag.get((event as { _tag?: unknown })?._tag as string)
-      if (entry === undefined) {
-        return violation(
-          context.streamId,
-          0,
-          `${aggregate}/${String((event as { _tag?: unknown })?._tag)}`,
-          "not an event of this aggregate"
-        )
+    encode: (event, context) => encodeOne(event, context.streamId, context.metadata, context.eventId, undefined),
+    encodeAll: (events, context) => {
+      // One check and copy of the shared metadata for the whole append.
+      const checked = Metadata.prepare(context.metadata)
+      const envelopes: Array<NewEvent> = new Array(events.length)
+      for (let i = 0; i < events.length; i++) {
+        const encoded = encodeOne(events[i] as E, context.streamId, context.metadata, undefined, checked)
+        if (Result.isFailure(encoded)) return Result.fail(encoded.failure)
+        envelopes[i] = encoded.success
       }
-      const encoded = entry.encode(event)
-      if (Result.isFailure(encoded)) return violation(context.streamId, 0, entry.typeName, encoded.failure.message)
-      return Result.succeed({
-        eventId: context.eventId ?? EventId.make(),
-        eventType: entry.typeName,
-        schemaVersion: entry.version,
-        data: withoutTag(encoded.success as Record<string, unknown>) as Json.Json,
-        metadata: context.metadata ?? {}
-      })
+      return Result.succeed(envelopes)
     },
     decode,
     decodeAll: (recorded) => {

@@ -1,4 +1,4 @@
-import { Aggregate, EventCatalog, EventStore, ExpectedVersion } from "@vouch/core"
+import { Aggregate, Event, EventCatalog, EventId, EventStore, ExpectedVersion } from "@vouch/core"
 import { DateTime, Effect, Result, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { Events, Ticket } from "./fixtures/Ticket.ts"
@@ -109,4 +109,79 @@ describe("EventCatalog", () => {
         expect(Result.getOrThrow(Events.decode(recorded!))).toBe(first)
       })
     ))
+  describe("envelopes built through the schema shortcut", () => {
+    const Note = Schema.TaggedStruct("Noted", { text: Schema.String, tags: Schema.Array(Schema.String) })
+    const Notes = EventCatalog.make("notes", Schema.Union([Note]))
+    const note = { _tag: "Noted" as const, text: "hello", tags: ["a"] }
+
+    it("are frozen JSON that the append path takes as they are, with no second copy", () => {
+      const envelope = Result.getOrThrow(Notes.encode(note, { streamId: "note-1", metadata: { actor: "li" } }))
+      expect(envelope.data).toEqual({ text: "hello", tags: ["a"] })
+      expect(Object.isFrozen(envelope) && Object.isFrozen(envelope.data)).toBe(true)
+      expect(Object.isFrozen((envelope.data as { tags: unknown }).tags)).toBe(true)
+      expect(Object.isFrozen(envelope.metadata)).toBe(true)
+      const prepared = Result.getOrThrow(Event.prepareAppend("note-1", [envelope]))
+      expect(prepared.events[0]).toBe(envelope)
+      // A look-alike is validated and copied like any other envelope.
+      const lookAlike = { ...envelope }
+      expect(Result.getOrThrow(Event.prepareAppend("note-1", [lookAlike])).events[0]).not.toBe(lookAlike)
+    })
+
+    it("cannot be forged from their prototype", () => {
+      const envelope = Result.getOrThrow(Notes.encode(note, { streamId: "note-1" }))
+      const forged = Object.create(Object.getPrototypeOf(envelope)) as Event.NewEvent
+      const verdict = Event.prepareAppend("note-1", [forged])
+      expect(Result.isFailure(verdict) && verdict.failure._tag).toBe("InvalidEvent")
+    })
+
+    it("still refuse a repeated id, bad metadata and a bad given id at append", () => {
+      const id = EventId.make()
+      const twice = [note, note].map((event) => Result.getOrThrow(Notes.encode(event, { streamId: "n", eventId: id })))
+      const repeated = Event.prepareAppend("n", twice)
+      expect(Result.isFailure(repeated) && repeated.failure.message).toMatch(/appears twice/)
+      const badMetadata = Result.getOrThrow(
+        Notes.encode(note, { streamId: "n", metadata: { actor: 5 as unknown as string } })
+      )
+      const metadataVerdict = Event.prepareAppend("n", [badMetadata])
+      expect(Result.isFailure(metadataVerdict) && metadataVerdict.failure.message).toMatch(/metadata.actor/)
+      const badId = Result.getOrThrow(Notes.encode(note, { streamId: "n", eventId: "not-a-uuid" }))
+      const idVerdict = Event.prepareAppend("n", [badId])
+      expect(Result.isFailure(idVerdict) && idVerdict.failure.message).toMatch(/not a uuid/)
+    })
+
+    it("encodeAll shares one checked copy of the metadata across an append", () => {
+      const metadata = { actor: "li", correlationId: "c-1" }
+      const envelopes = Result.getOrThrow(Notes.encodeAll([note, note, note], { streamId: "n", metadata }))
+      expect(envelopes.map((e) => e.metadata)).toEqual([metadata, metadata, metadata])
+      expect(envelopes[0]?.metadata).not.toBe(metadata)
+      expect(envelopes[1]?.metadata).toBe(envelopes[0]?.metadata)
+      expect(new Set(envelopes.map((e) => e.eventId)).size).toBe(3)
+      const bad = Notes.encodeAll([note, { ...note, text: 1 as unknown as string }], { streamId: "n" })
+      expect(Result.isFailure(bad) && bad.failure).toMatchObject({
+        _tag: "EventSchemaViolation",
+        eventType: "notes/Noted"
+      })
+    })
+
+    it("decode to the same events as Effect's parser, through the shortcut or not", () =>
+      runOnMemory(
+        Effect.gen(function* () {
+          const store = yield* EventStore.EventStore
+          yield* store.append(
+            "note-2",
+            ExpectedVersion.any,
+            Result.getOrThrow(Notes.encodeAll([note], { streamId: "note-2" }))
+          )
+          // Stored data with a member the schema does not know: both paths drop it.
+          yield* store.append("note-2", ExpectedVersion.any, [raw("notes/Noted", { text: "x", tags: [], extra: 1 })])
+          const recorded = yield* store.readStream("note-2")
+          const decoded = Result.getOrThrow(Notes.decodeAll(recorded))
+          expect(decoded).toEqual([note, { _tag: "Noted", text: "x", tags: [] }])
+          const slow = recorded.map((r) =>
+            Result.getOrThrow(Schema.decodeUnknownResult(Note)({ ...(r.data as object), _tag: "Noted" }))
+          )
+          expect(decoded).toEqual(slow)
+        })
+      ))
+  })
 })
