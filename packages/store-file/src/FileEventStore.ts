@@ -108,6 +108,27 @@ const runLimit = 8 * 1024 * 1024
 // Whether the record decoder may write global positions as checkpoint text itself.
 const ownCheckpoints = Envelopes.checkpointsMatch(Checkpoint.fromNumber)
 
+/**
+ * The bytes of `writes[from, to)`, which go to consecutive file offsets, as one buffer. Appends
+ * encoded one after another sit side by side in the encoder's slab, so usually this is a view
+ * over them rather than a copy.
+ */
+const joined = (writes: ReadonlyArray<Write>, from: number, to: number): Buffer => {
+  const first = (writes[from] as Write).bytes
+  let length = first.length
+  let adjacent = true
+  for (let k = from + 1; k < to; k++) {
+    const bytes = (writes[k] as Write).bytes
+    adjacent &&= bytes.buffer === first.buffer && bytes.byteOffset === first.byteOffset + length
+    length += bytes.length
+  }
+  if (adjacent) return Buffer.from(first.buffer, first.byteOffset, length)
+  return Buffer.concat(
+    writes.slice(from, to).map((w) => w.bytes),
+    length
+  )
+}
+
 const openStore = (options: Options) => {
   const directory = path.resolve(options.directory)
   const readOnly = options.readOnly === true
@@ -173,7 +194,7 @@ const openStore = (options: Options) => {
           const segment = segments[first.segment] as Log.Segment
           // A segment is synced before the next one is written, so only the last one can hold a torn write.
           if (previous !== undefined && previous !== segment) fs.fdatasyncSync(previous.fd)
-          const bytes = j - i === 1 ? first.bytes : Buffer.concat(writes.slice(i, j).map((w) => w.bytes))
+          const bytes = joined(writes, i, j)
           writeFully(segment.fd, bytes, first.offset)
           previous = segment
           i = j
@@ -295,37 +316,51 @@ const openStore = (options: Options) => {
     }
     const encoded = Record.encodeBatch(streamId, events, index.head + 1, current + 1, now)
     const starts = encoded.starts
-    const sizes = starts.map(
-      (start, i) => (i + 1 < starts.length ? (starts[i + 1] as number) : encoded.bytes.length) - start
-    )
-    let placements: Array<{ segment: number; offset: number }>
-    try {
-      placements = place(sizes)
-    } catch (error) {
-      return Effect.fail(failure(`creating a segment in ${directory}`, error))
-    }
-    let run: { segment: number; offset: number; start: number; end: number } | undefined
-    for (let i = 0; i < events.length; i++) {
-      const at = placements[i] as { segment: number; offset: number }
-      const size = sizes[i] as number
-      const start = starts[i] as number
-      index.add(streamId, (events[i] as Event.NewEvent).eventId, {
-        segment: at.segment,
-        offset: at.offset,
-        length: size
-      })
-      ;(segments[at.segment] as Log.Segment).end = at.offset + size
-      // Records placed back to back in one segment go out as one write.
-      if (run !== undefined && run.segment === at.segment && run.offset + (run.end - run.start) === at.offset) {
-        run.end = start + size
-      } else {
-        if (run !== undefined)
-          pending.push({ segment: run.segment, offset: run.offset, bytes: encoded.bytes.subarray(run.start, run.end) })
-        run = { segment: at.segment, offset: at.offset, start, end: start + size }
+    const total = encoded.bytes.length
+    const sizeOf = (i: number) => (i + 1 < starts.length ? (starts[i + 1] as number) : total) - (starts[i] as number)
+    const tail = segments[segments.length - 1] as Log.Segment
+    if (tail.end + total <= tail.capacity) {
+      // The common case: the whole append fits in the last segment and goes out as one write.
+      const ordinal = index.ordinalFor(streamId)
+      const offset = tail.end
+      for (let i = 0; i < events.length; i++) {
+        const eventId = (events[i] as Event.NewEvent).eventId
+        index.add(ordinal, eventId, tail.index, offset + (starts[i] as number), sizeOf(i))
       }
+      tail.end = offset + total
+      pending.push({ segment: tail.index, offset, bytes: encoded.bytes })
+    } else {
+      const sizes = starts.map((_, i) => sizeOf(i))
+      let placements: Array<{ segment: number; offset: number }>
+      try {
+        placements = place(sizes)
+      } catch (error) {
+        return Effect.fail(failure(`creating a segment in ${directory}`, error))
+      }
+      const ordinal = index.ordinalFor(streamId)
+      let run: { segment: number; offset: number; start: number; end: number } | undefined
+      for (let i = 0; i < events.length; i++) {
+        const at = placements[i] as { segment: number; offset: number }
+        const size = sizes[i] as number
+        const start = starts[i] as number
+        index.add(ordinal, (events[i] as Event.NewEvent).eventId, at.segment, at.offset, size)
+        ;(segments[at.segment] as Log.Segment).end = at.offset + size
+        // Records placed back to back in one segment go out as one write.
+        if (run !== undefined && run.segment === at.segment && run.offset + (run.end - run.start) === at.offset) {
+          run.end = start + size
+        } else {
+          if (run !== undefined)
+            pending.push({
+              segment: run.segment,
+              offset: run.offset,
+              bytes: encoded.bytes.subarray(run.start, run.end)
+            })
+          run = { segment: at.segment, offset: at.offset, start, end: start + size }
+        }
+      }
+      if (run !== undefined)
+        pending.push({ segment: run.segment, offset: run.offset, bytes: encoded.bytes.subarray(run.start, run.end) })
     }
-    if (run !== undefined)
-      pending.push({ segment: run.segment, offset: run.offset, bytes: encoded.bytes.subarray(run.start, run.end) })
     return whenDurable(index.head, {
       streamId,
       firstVersion: current + 1,

@@ -87,6 +87,55 @@ describe("reopening", () => {
   })
 })
 
+describe("group commit", () => {
+  it("writes concurrent appends that share flushes, segments and encoding slabs exactly", async () => {
+    const directory = tempDir("group")
+    try {
+      const written = await withStore(
+        directory,
+        (store) =>
+          Effect.gen(function* () {
+            // Eight writers at once, with now and then an event larger than a segment, or large
+            // enough to need a new encoding slab, so one flush spans segments and slabs.
+            yield* Effect.forEach(
+              Array.from({ length: 8 }, (_, w) => w),
+              (w) =>
+                Effect.gen(function* () {
+                  for (let n = 0; n < 40; n++) {
+                    const size = 1 + ((w + n) % 3)
+                    const pad = n % 3 === 0 ? "x".repeat((w * 40 + n) % 37 === 0 ? 700_000 : 20_000) : ""
+                    yield* store.eventStore.append(
+                      `g-${w}`,
+                      ExpectedVersion.exact(n === 0 ? 0 : yield* store.eventStore.streamVersion(`g-${w}`)),
+                      Array.from({ length: size }, (_, i) => newEvent({ w, n, i, pad }))
+                    )
+                  }
+                }),
+              { concurrency: "unbounded", discard: true }
+            )
+            return yield* everything(store)
+          }),
+        { segmentSize: 512 * 1024 }
+      )
+      expect(written.map((e) => e.globalPosition)).toEqual(written.map((_, i) => Checkpoint.fromNumber(i + 1)))
+      for (let w = 0; w < 8; w++) {
+        const stream = written.filter((e) => e.streamId === `g-${w}`)
+        expect(stream.map((e) => e.streamVersion)).toEqual(stream.map((_, i) => i + 1))
+        expect(stream.map((e) => (e.data as { n: number }).n)).toEqual(
+          [...stream.map((e) => (e.data as { n: number }).n)].sort((a, b) => a - b)
+        )
+      }
+      await withStore(directory, (store) =>
+        Effect.gen(function* () {
+          expect(yield* everything(store)).toEqual(written)
+        })
+      )
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true })
+    }
+  })
+})
+
 describe("decoding", () => {
   it("reads back every body shape exactly, across runs of records longer than one group of ids", async () => {
     const directory = tempDir("decode")

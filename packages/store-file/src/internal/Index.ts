@@ -7,13 +7,6 @@
 import * as Columns from "./Columns.ts"
 import { IdTable } from "./IdTable.ts"
 
-/** Where one event's record lives. */
-export interface Placement {
-  readonly segment: number
-  readonly offset: number
-  readonly length: number
-}
-
 export class Index {
   /** The position of the last event indexed (written, not necessarily durable yet). */
   head = 0
@@ -55,21 +48,21 @@ export class Index {
     return ordinal
   }
 
-  /** Indexes the next event; returns its global position. */
-  add(streamId: string, eventId: string, placement: Placement): number {
-    const position = this.place(this.ordinalFor(streamId), placement)
+  /** Indexes the next event of stream `ordinal`, whose record is at `offset` of `segment`; returns its position. */
+  add(ordinal: number, eventId: string, segment: number, offset: number, length: number): number {
+    const position = this.place(ordinal, segment, offset, length)
     this.ids.set(eventId, position)
     return position
   }
 
   /** Indexes the next event of stream `ordinal` without its id (the caller adds that); returns its position. */
-  place(ordinal: number, placement: Placement): number {
+  place(ordinal: number, segment: number, offset: number, length: number): number {
     const positions = this.streamPositions[ordinal] as Array<number>
     const position = ++this.head
     positions.push(position)
-    this.segmentOf.push(placement.segment)
-    this.offsetOf.push(placement.offset)
-    this.lengthOf.push(placement.length)
+    this.segmentOf.push(segment)
+    this.offsetOf.push(offset)
+    this.lengthOf.push(length)
     this.streamOf.push(ordinal)
     this.versionOf.push(positions.length)
     return position

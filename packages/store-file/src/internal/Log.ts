@@ -100,7 +100,7 @@ interface Stop {
 
 const commit = (index: Index, buf: Buffer, records: ReadonlyArray<Pending>): void => {
   for (const record of records) {
-    const position = index.place(record.ordinal, record)
+    const position = index.place(record.ordinal, record.segment, record.offset, record.length)
     if (record.id === undefined) index.ids.setBytes(buf, record.idAt, position)
     else index.ids.set(record.id, position)
   }
@@ -169,7 +169,7 @@ const parse = (
     }
     if (batch === undefined && remaining === 0) {
       // The common case, an append of one event: no batch to hold.
-      const placed = index.place(ordinal, { segment: segment.index, offset: at, length: size })
+      const placed = index.place(ordinal, segment.index, at, size)
       index.ids.setBytes(buf, local + 48, placed)
     } else {
       const current = batch ?? { segment: segment.index, start: at, records: [], remaining }
