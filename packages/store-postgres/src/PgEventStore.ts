@@ -180,8 +180,12 @@ const notifyWindow = Duration.millis(2)
  */
 const maxReadBatch = 4
 
-/** The most appends one grouped statement (one transaction) carries. */
-const maxAppendGroup = 4
+/**
+ * The most appends one grouped statement (one transaction) carries. Measured with 8 writers of 10
+ * events: groups of 8 cost the client 47-51 and the server 27-32 µs of CPU per event, groups of 4
+ * 52-57 and 32-38, appends one by one 83-87 and 54-63.
+ */
+const maxAppendGroup = 8
 
 /** A forward stream read waiting for the next batched query. */
 interface PendingRead {
