@@ -492,6 +492,25 @@ describe.skipIf(!up)("PgEventStore on PostgreSQL", () => {
       })
     ))
 
+  it("an append whose caller gives up while it waits for a shared statement is never made", () =>
+    runWith(
+      scratchStore(),
+      Effect.gen(function* () {
+        const es = yield* EventStore.EventStore
+        const first = yield* Effect.forkChild(es.append("under-way", ExpectedVersion.noStream, [newEvent({})]))
+        const queued = yield* Effect.forkChild(es.append("given-up", ExpectedVersion.noStream, [newEvent({})]))
+        yield* Effect.yieldNow
+        yield* Fiber.interrupt(queued)
+        yield* Fiber.join(first)
+        // Later appends are still served, alone and together.
+        yield* Effect.forEach(range(3), (i) => es.append(`after${i}`, ExpectedVersion.noStream, [newEvent({ i })]), {
+          concurrency: "unbounded"
+        })
+        expect(yield* es.streamVersion("given-up")).toBe(0)
+        expect(yield* Effect.forEach(range(3), (i) => es.streamVersion(`after${i}`))).toEqual([1, 1, 1])
+      })
+    ))
+
   it("a schema made by an earlier version is brought up to date", () => {
     const schema = scratchSchema()
     return runWith(

@@ -60,6 +60,11 @@ export const make = <A, B, E>(options: {
     Effect.yieldNow,
     Effect.suspend(() => {
       const batch = queue.splice(0, maxBatch)
+      if (batch.length === 0) {
+        // Everyone queued gave up before this taker ran.
+        takerScheduled = false
+        return Effect.void
+      }
       const requests = batch.map((pending) => pending.request)
       const served = Effect.flatMap(serve(requests), (exits) => settle(batch, exits)).pipe(
         Effect.ensuring(failUnsettled(batch))
@@ -101,6 +106,14 @@ export const make = <A, B, E>(options: {
           return startTaker
         })
       )
-      return Effect.andThen(enqueue, Deferred.await(deferred))
+      // A caller that gives up while its request is still queued takes it out: it is never sent.
+      const leave = Effect.sync(() => {
+        const at = queue.findIndex((pending) => pending.deferred === deferred)
+        if (at >= 0) queue.splice(at, 1)
+      })
+      return Effect.andThen(
+        enqueue,
+        Effect.onInterrupt(Deferred.await(deferred), () => leave)
+      )
     })
 }
