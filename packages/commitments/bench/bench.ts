@@ -8,7 +8,7 @@ import { EventStore, ExpectedVersion, Projection } from "@vouch/core"
 import { MemoryEventStore } from "@vouch/store-memory"
 import { DateTime, Effect, Result } from "effect"
 import { main } from "../../../bench/harness.ts"
-import { BusinessCalendar, Deadlines, Obligation, Sweeper, Target } from "../src/index.ts"
+import { BusinessCalendar, Deadlines, Obligation, Sweeper, Target } from "@vouch/commitments"
 
 const cn = Result.getOrThrow(
   BusinessCalendar.fromJson(

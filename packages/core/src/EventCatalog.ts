@@ -8,7 +8,6 @@
  * Stored data is the event's encoded form without its `_tag`, which the type name carries.
  */
 import { Result, Schema, type SchemaAST } from "effect"
-import { freeze } from "immer"
 import { EventSchemaViolation } from "./Errors.ts"
 import type { EventMetadata, NewEvent, RecordedEvent } from "./Event.ts"
 import * as EventId from "./EventId.ts"
@@ -132,38 +131,45 @@ export const make = <S extends Schema.Codec<{ readonly _tag: string }, unknown>>
     byTag.set(tag, entry)
     byType.set(entry.typeName, entry)
   }
-  // Stored envelopes that are frozen (the memory store's) never change, so decoding one once is
-  // enough: the schema's verdict on that exact object stays true.
-  const decoded = new WeakMap<RecordedEvent, E>()
 
   const violation = (streamId: string, streamVersion: number, eventType: string, detail: string) =>
     Result.fail(new EventSchemaViolation({ streamId, streamVersion, eventType, detail }))
 
-  const decode = (recorded: RecordedEvent): Result.Result<E, EventSchemaViolation> => {
-    const cached = decoded.get(recorded)
-    if (cached !== undefined) return Result.succeed(cached)
+  /** Why a stored event could not be decoded; a class, so the hot path tells it from an event. */
+  class Problem {
+    constructor(readonly detail: string) {}
+  }
+
+  /** The decoded event, or the problem: no `Result` or closure per event on the read path. */
+  const decodeOrProblem = (recorded: RecordedEvent): E | Problem => {
     const entry = byType.get(recorded.eventType)
-    const fail = (detail: string) => violation(recorded.streamId, recorded.streamVersion, recorded.eventType, detail)
-    if (entry === undefined) return fail(`not an event type of ${aggregate}`)
+    if (entry === undefined) return new Problem(`not an event type of ${aggregate}`)
     if (recorded.schemaVersion > entry.version) {
-      return fail(`stored with schema version ${recorded.schemaVersion}, newer than this reader's ${entry.version}`)
+      return new Problem(
+        `stored with schema version ${recorded.schemaVersion}, newer than this reader's ${entry.version}`
+      )
     }
     let data = recorded.data
     try {
       for (let k = recorded.schemaVersion; k < entry.version; k++) data = (entry.upcasters[k] as Upcaster)(data)
     } catch (error) {
-      return fail(`upcasting from version ${recorded.schemaVersion} failed: ${String(error)}`)
+      return new Problem(`upcasting from version ${recorded.schemaVersion} failed: ${String(error)}`)
     }
-    if (typeof data !== "object" || data === null || Array.isArray(data)) return fail("event data must be an object")
+    if (typeof data !== "object" || data === null || Array.isArray(data)) {
+      return new Problem("event data must be an object")
+    }
     const shortcut = entry.decodeShortcut?.(data) ?? SchemaShortcut.declined
-    const result =
-      shortcut === SchemaShortcut.declined ? entry.decode({ ...data, _tag: entry.tag }) : Result.succeed(shortcut)
-    if (Result.isFailure(result)) return fail(result.failure.message)
-    if (!Object.isFrozen(recorded)) return result as Result.Result<E, never>
-    // A memoized event is handed to every later reader, so it must not be changeable by one.
-    const event = freeze(result.success as E, true)
-    decoded.set(recorded, event)
-    return Result.succeed(event)
+    if (shortcut !== SchemaShortcut.declined) return shortcut as E
+    const result = entry.decode({ ...data, _tag: entry.tag })
+    return Result.isSuccess(result) ? (result.success as E) : new Problem(result.failure.message)
+  }
+
+  const explain = (recorded: RecordedEvent, problem: Problem) =>
+    violation(recorded.streamId, recorded.streamVersion, recorded.eventType, problem.detail)
+
+  const decode = (recorded: RecordedEvent): Result.Result<E, EventSchemaViolation> => {
+    const event = decodeOrProblem(recorded)
+    return event instanceof Problem ? explain(recorded, event) : Result.succeed(event)
   }
 
   const encodeOne = (
@@ -220,16 +226,9 @@ export const make = <S extends Schema.Codec<{ readonly _tag: string }, unknown>>
     decodeAll: (recorded) => {
       const events: Array<E> = new Array(recorded.length)
       for (let i = 0; i < recorded.length; i++) {
-        const envelope = recorded[i] as RecordedEvent
-        // The memoized path first: no Result per event when the store's envelopes are frozen.
-        const cached = decoded.get(envelope)
-        if (cached !== undefined) {
-          events[i] = cached
-          continue
-        }
-        const result = decode(envelope)
-        if (Result.isFailure(result)) return Result.fail(result.failure)
-        events[i] = result.success
+        const event = decodeOrProblem(recorded[i] as RecordedEvent)
+        if (event instanceof Problem) return explain(recorded[i] as RecordedEvent, event)
+        events[i] = event
       }
       return Result.succeed(events)
     }
