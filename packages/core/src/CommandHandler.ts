@@ -14,6 +14,7 @@ import type { AppendError, ConcurrencyConflict, EventSchemaViolation, ReadError 
 import type { EventMetadata, RecordedEvent } from "./Event.ts"
 import * as EventStore from "./EventStore.ts"
 import * as ExpectedVersion from "./ExpectedVersion.ts"
+import { withHotSpan } from "./internal/hotSpan.ts"
 
 /** Per-call options. */
 export interface HandleOptions {
@@ -91,13 +92,10 @@ export const handle = <C, S, E extends { readonly _tag: string }, Err>(
   const maxRetries = options.maxRetries ?? 5
   return attempt.pipe(
     Effect.retry({ schedule: conflictBackoff, times: maxRetries, while: isConflict }),
-    Effect.withSpan(
-      "CommandHandler.handle",
-      {
-        attributes: { "vouch.stream_id": streamId, "vouch.aggregate": aggregate.category }
-      },
-      { captureStackTrace: false }
-    )
+    withHotSpan("CommandHandler.handle", () => ({
+      "vouch.stream_id": streamId,
+      "vouch.aggregate": aggregate.category
+    }))
   ) as Effect.Effect<Handled<S, E>, Err | HandleError, EventStore.EventStore>
 }
 

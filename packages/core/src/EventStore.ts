@@ -11,6 +11,7 @@ import type { ConcurrencyConflict, DuplicateEventId, ReadError, StorageFailure }
 import { type AppendError, type InvalidCheckpoint, InvalidReadRequest } from "./Errors.ts"
 import * as Event from "./Event.ts"
 import type { ExpectedVersion } from "./ExpectedVersion.ts"
+import { withHotSpan } from "./internal/hotSpan.ts"
 import * as StreamId from "./StreamId.ts"
 
 /** What a successful append reports. */
@@ -122,20 +123,17 @@ const badRead = (reason: string) => Effect.fail(new InvalidReadRequest({ reason 
 
 /**
  * Turns an adapter into the service: validation, tracing spans and defaults, in one place.
- * Spans skip stack-trace capture: on the append path it would cost more than the append.
+ * Spans are made only when a tracer is installed (see `withHotSpan`).
  */
 export const make = (adapter: Adapter): Service => ({
   append: (streamId, expected, events) => {
     const prepared = Event.prepareAppend(streamId, events)
     if (Result.isFailure(prepared)) return Effect.fail(prepared.failure)
     return adapter.append(prepared.success, expected).pipe(
-      Effect.withSpan(
-        "EventStore.append",
-        {
-          attributes: { "vouch.stream_id": prepared.success.streamId, "vouch.event_count": events.length }
-        },
-        { captureStackTrace: false }
-      )
+      withHotSpan("EventStore.append", () => ({
+        "vouch.stream_id": prepared.success.streamId,
+        "vouch.event_count": events.length
+      }))
     )
   },
   readStream: (streamId, options = {}) => {
@@ -146,15 +144,9 @@ export const make = (adapter: Adapter): Service => ({
     const limit = count(options.limit, Number.POSITIVE_INFINITY, "limit")
     if (Result.isFailure(from)) return badRead(from.failure)
     if (Result.isFailure(limit)) return badRead(limit.failure)
-    return adapter.readStream(id.success, { direction, from: from.success, limit: limit.success }).pipe(
-      Effect.withSpan(
-        "EventStore.readStream",
-        {
-          attributes: { "vouch.stream_id": id.success, direction }
-        },
-        { captureStackTrace: false }
-      )
-    )
+    return adapter
+      .readStream(id.success, { direction, from: from.success, limit: limit.success })
+      .pipe(withHotSpan("EventStore.readStream", () => ({ "vouch.stream_id": id.success, direction })))
   },
   readAll: (options = {}) => {
     const limit = count(options.limit, defaultBatchSize, "limit")
@@ -164,13 +156,7 @@ export const make = (adapter: Adapter): Service => ({
     }
     return adapter
       .readAll(options.after ?? Checkpoint.beginning, limit.success)
-      .pipe(
-        Effect.withSpan(
-          "EventStore.readAll",
-          { attributes: { "vouch.limit": limit.success } },
-          { captureStackTrace: false }
-        )
-      )
+      .pipe(withHotSpan("EventStore.readAll", () => ({ "vouch.limit": limit.success })))
   },
   streamVersion: (streamId) => {
     const id = StreamId.parse(streamId)
