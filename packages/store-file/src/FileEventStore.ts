@@ -36,6 +36,7 @@ import { Index } from "./internal/Index.ts"
 import * as Lock from "./internal/Lock.ts"
 import * as Log from "./internal/Log.ts"
 import * as Record from "./internal/Record.ts"
+import { Scratch } from "./internal/Scratch.ts"
 
 /** Another live process holds the store's write lock. */
 export class StoreLocked extends Schema.TaggedError<StoreLocked>()("StoreLocked", {
@@ -102,9 +103,11 @@ interface Waiter {
   cancelled: boolean
 }
 
-// Ranges of records closer than this are read with one pread, and reads are cut at the run limit.
+// Ranges of records closer than this are read with one pread, and reads are cut at the run limit
+// (the size of the buffer reads reuse).
 const gapLimit = 16 * 1024
-const runLimit = 8 * 1024 * 1024
+const runLimit = 1024 * 1024
+const readBuffer = new Scratch(runLimit)
 // Whether the record decoder may write global positions as checkpoint text itself.
 const ownCheckpoints = Envelopes.checkpointsMatch(Checkpoint.fromNumber)
 
@@ -406,7 +409,7 @@ const openStore = (options: Options) => {
         end = next
         j++
       }
-      const buf = Buffer.allocUnsafe(end - start)
+      const buf = readBuffer.take(end - start)
       const fd = (segments[segment] as Log.Segment).fd
       const read = readFully(fd, buf, 0, end - start, start)
       if (read !== end - start)

@@ -96,14 +96,15 @@ describe("group commit", () => {
         (store) =>
           Effect.gen(function* () {
             // Eight writers at once, with now and then an event larger than a segment, or large
-            // enough to need a new encoding slab, so one flush spans segments and slabs.
+            // enough to need a new encoding slab (or larger than a read's reused buffer), so one
+            // flush spans segments and slabs.
             yield* Effect.forEach(
               Array.from({ length: 8 }, (_, w) => w),
               (w) =>
                 Effect.gen(function* () {
                   for (let n = 0; n < 40; n++) {
                     const size = 1 + ((w + n) % 3)
-                    const pad = n % 3 === 0 ? "x".repeat((w * 40 + n) % 37 === 0 ? 700_000 : 20_000) : ""
+                    const pad = n % 3 === 0 ? "x".repeat((w * 40 + n) % 37 === 0 ? 1_200_000 : 20_000) : ""
                     yield* store.eventStore.append(
                       `g-${w}`,
                       ExpectedVersion.exact(n === 0 ? 0 : yield* store.eventStore.streamVersion(`g-${w}`)),

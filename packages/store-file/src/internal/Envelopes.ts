@@ -12,6 +12,7 @@
  */
 import type { Event } from "@vouch/core"
 import * as Record from "./Record.ts"
+import { Scratch } from "./Scratch.ts"
 
 const checkpointWidth = 16
 const hexDigits = Buffer.from("0123456789abcdef", "latin1")
@@ -80,6 +81,9 @@ const viewOf = (bytes: Buffer): DataView => new DataView(bytes.buffer, bytes.byt
 
 // Where each record's JSON to parse starts and ends (its body without the outer brackets, and
 // without `,{}` when metadata is empty, marked by a negative end), reused between calls.
+// The JSON text of a run: a run is at most a megabyte of records, so this is rarely exceeded.
+const textBuffer = new Scratch(1024 * 1024)
+
 let spanStarts = new Int32Array(1024)
 let spanEnds = new Int32Array(1024)
 
@@ -129,7 +133,7 @@ export const decodeRun = (
     total += bodyEnd - bodyStart
     values += empty ? 1 : 2
   }
-  const text = Buffer.allocUnsafe(total)
+  const text = textBuffer.take(total)
   const textView = viewOf(text)
   text[0] = 0x5b // [
   let w = 1
