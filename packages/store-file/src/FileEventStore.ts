@@ -118,6 +118,7 @@ const ownCheckpoints = Envelopes.checkpointsMatch(Checkpoint.fromNumber)
  */
 const joined = (writes: ReadonlyArray<Write>, from: number, to: number): Buffer => {
   const first = (writes[from] as Write).bytes
+  if (to - from === 1) return first
   let length = first.length
   let adjacent = true
   for (let k = from + 1; k < to; k++) {
