@@ -142,7 +142,7 @@ const fill = (
         yield* store.append(
           streamId,
           ExpectedVersion.exact(versions[s]),
-          Array.from({ length: n }, (_, i) => make(streamId, versions[s] + i))
+          Array.from({ length: n }, (_, i) => make(streamId, written + i))
         )
         versions[s] += n
         written += n
