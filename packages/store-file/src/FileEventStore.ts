@@ -321,20 +321,20 @@ const openStore = (options: Options) => {
     const encoded = Record.encodeBatch(streamId, events, index.head + 1, current + 1, now)
     const starts = encoded.starts
     const total = encoded.bytes.length
-    const sizeOf = (i: number) => (i + 1 < starts.length ? (starts[i + 1] as number) : total) - (starts[i] as number)
     const tail = segments[segments.length - 1] as Log.Segment
     if (tail.end + total <= tail.capacity) {
       // The common case: the whole append fits in the last segment and goes out as one write.
       const ordinal = index.ordinalFor(streamId)
       const offset = tail.end
       for (let i = 0; i < events.length; i++) {
-        const eventId = (events[i] as Event.NewEvent).eventId
-        index.add(ordinal, eventId, tail.index, offset + (starts[i] as number), sizeOf(i))
+        const start = starts[i] as number
+        const end = i + 1 < starts.length ? (starts[i + 1] as number) : total
+        index.add(ordinal, (events[i] as Event.NewEvent).eventId, tail.index, offset + start, end - start)
       }
       tail.end = offset + total
       pending.push({ segment: tail.index, offset, bytes: encoded.bytes })
     } else {
-      const sizes = starts.map((_, i) => sizeOf(i))
+      const sizes = starts.map((start, i) => (i + 1 < starts.length ? (starts[i + 1] as number) : total) - start)
       let placements: Array<{ segment: number; offset: number }>
       try {
         placements = place(sizes)
