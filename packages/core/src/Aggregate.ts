@@ -4,13 +4,15 @@
  * catalog, and folds them into the current state.
  */
 import { Effect, Result } from "effect"
+import { freeze } from "immer"
 import * as Checkpoint from "./Checkpoint.ts"
 import type * as Decider from "./Decider.ts"
 import type { EventSchemaViolation, InvalidStreamId, ReadError } from "./Errors.ts"
 import type { RecordedEvent } from "./Event.ts"
 import type { EventCatalog } from "./EventCatalog.ts"
 import { EventStore } from "./EventStore.ts"
-import { foldPrivately } from "./internal/fold.ts"
+import { foldOne } from "./internal/fold.ts"
+import { mutableCopy } from "./internal/mutableCopy.ts"
 import * as StreamId from "./StreamId.ts"
 
 /** One aggregate type: its stream category, its rules and its events. */
@@ -47,23 +49,27 @@ export const decodeAll = <E extends { readonly _tag: string }>(
   recorded: ReadonlyArray<RecordedEvent>
 ): Result.Result<Array<E>, EventSchemaViolation> => catalog.decodeAll(recorded)
 
-/** Folds an already-read stream into a `Loaded` state. */
+/**
+ * Folds an already-read stream into a `Loaded` state. Each event is decoded and folded in turn,
+ * so a long stream never holds all its decoded events at once.
+ */
 export const foldStream = <C, S, E extends { readonly _tag: string }, Err>(
   aggregate: Aggregate<C, S, E, Err>,
   recorded: ReadonlyArray<RecordedEvent>
-): Result.Result<Loaded<S>, EventSchemaViolation> =>
-  Result.map(decodeAll(aggregate.events, recorded), (events) => {
-    const last = recorded[recorded.length - 1]
-    return {
-      state: foldPrivately(
-        aggregate.decider.evolve as (s: S, e: E) => S | void,
-        aggregate.decider.initialState,
-        events
-      ),
-      version: last?.streamVersion ?? 0,
-      position: last?.globalPosition ?? Checkpoint.beginning
-    }
+): Result.Result<Loaded<S>, EventSchemaViolation> => {
+  const evolve = aggregate.decider.evolve as (s: S, e: E) => S | void
+  let working = mutableCopy(aggregate.decider.initialState)
+  const failure = aggregate.events.decodeEach(recorded, (event) => {
+    working = foldOne(evolve, working, event)
   })
+  if (failure !== undefined) return Result.fail(failure)
+  const last = recorded[recorded.length - 1]
+  return Result.succeed({
+    state: freeze(working, true),
+    version: last?.streamVersion ?? 0,
+    position: last?.globalPosition ?? Checkpoint.beginning
+  })
+}
 
 /** Reads and folds one entity's stream. (Traced by the store's `EventStore.readStream` span.) */
 export const load = <C, S, E extends { readonly _tag: string }, Err>(

@@ -54,6 +54,15 @@ export interface EventCatalog<E extends { readonly _tag: string }> {
   readonly decode: (recorded: RecordedEvent) => Result.Result<E, EventSchemaViolation>
   /** Decodes many stored events, failing on the first that does not match. */
   readonly decodeAll: (recorded: ReadonlyArray<RecordedEvent>) => Result.Result<Array<E>, EventSchemaViolation>
+  /**
+   * Decodes stored events one at a time into `visit`, stopping at the first that does not match
+   * and returning why (undefined when all matched). Builds no array of decoded events, so a long
+   * stream's events can be dropped as soon as they are folded.
+   */
+  readonly decodeEach: (
+    recorded: ReadonlyArray<RecordedEvent>,
+    visit: (event: E) => void
+  ) => EventSchemaViolation | undefined
 }
 
 interface Entry {
@@ -164,12 +173,18 @@ export const make = <S extends Schema.Codec<{ readonly _tag: string }, unknown>>
     return Result.isSuccess(result) ? (result.success as E) : new Problem(result.failure.message)
   }
 
+  /** The error for a stored event that could not be decoded. */
   const explain = (recorded: RecordedEvent, problem: Problem) =>
-    violation(recorded.streamId, recorded.streamVersion, recorded.eventType, problem.detail)
+    new EventSchemaViolation({
+      streamId: recorded.streamId,
+      streamVersion: recorded.streamVersion,
+      eventType: recorded.eventType,
+      detail: problem.detail
+    })
 
   const decode = (recorded: RecordedEvent): Result.Result<E, EventSchemaViolation> => {
     const event = decodeOrProblem(recorded)
-    return event instanceof Problem ? explain(recorded, event) : Result.succeed(event)
+    return event instanceof Problem ? Result.fail(explain(recorded, event)) : Result.succeed(event)
   }
 
   const encodeOne = (
@@ -223,11 +238,19 @@ export const make = <S extends Schema.Codec<{ readonly _tag: string }, unknown>>
       return Result.succeed(envelopes)
     },
     decode,
+    decodeEach: (recorded, visit) => {
+      for (let i = 0; i < recorded.length; i++) {
+        const event = decodeOrProblem(recorded[i] as RecordedEvent)
+        if (event instanceof Problem) return explain(recorded[i] as RecordedEvent, event)
+        visit(event)
+      }
+      return undefined
+    },
     decodeAll: (recorded) => {
       const events: Array<E> = new Array(recorded.length)
       for (let i = 0; i < recorded.length; i++) {
         const event = decodeOrProblem(recorded[i] as RecordedEvent)
-        if (event instanceof Problem) return explain(recorded[i] as RecordedEvent, event)
+        if (event instanceof Problem) return Result.fail(explain(recorded[i] as RecordedEvent, event))
         events[i] = event
       }
       return Result.succeed(events)

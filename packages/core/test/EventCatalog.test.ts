@@ -111,6 +111,26 @@ describe("EventCatalog", () => {
         expect(second).not.toBe(first)
       })
     ))
+  it("decodeEach visits events in order and stops at the first that does not match", () =>
+    runOnMemory(
+      Effect.gen(function* () {
+        const store = yield* EventStore.EventStore
+        yield* store.append("ticket-9", ExpectedVersion.any, [
+          raw("tickets/Opened", { ticketId: "9", owner: "li", at: "2025-01-01T00:00:00.000Z" }),
+          raw("tickets/Opened", { ticketId: 9, owner: "li", at: "2025-01-01T00:00:00.000Z" }),
+          raw("tickets/Opened", { ticketId: "9b", owner: "li", at: "2025-01-01T00:00:00.000Z" })
+        ])
+        const recorded = yield* store.readStream("ticket-9")
+        const seen: Array<unknown> = []
+        const failure = Events.decodeEach(recorded, (event) => seen.push(event))
+        expect(seen).toEqual([expect.objectContaining({ _tag: "Opened", ticketId: "9" })])
+        expect(failure).toMatchObject({ _tag: "EventSchemaViolation", streamId: "ticket-9", streamVersion: 2 })
+        expect(Events.decodeEach(recorded.slice(0, 1), () => {})).toBeUndefined()
+        const folded = Aggregate.foldStream(Ticket, recorded)
+        expect(Result.isFailure(folded) && folded.failure).toMatchObject({ streamVersion: 2 })
+      })
+    ))
+
   describe("envelopes built through the schema shortcut", () => {
     const Note = Schema.TaggedStruct("Noted", { text: Schema.String, tags: Schema.Array(Schema.String) })
     const Notes = EventCatalog.make("notes", Schema.Union([Note]))

@@ -16,13 +16,16 @@ export type Evolve<S, E> = (state: S, event: E) => S | void
  */
 export const foldInto = <S, E>(evolve: Evolve<S, E>, working: S, events: Iterable<E>): S => {
   let state = working
-  for (const event of events) {
-    const replacement = evolve(state, event)
-    // A returned replacement may share (frozen) parts with earlier states: copy it to keep
-    // mutating freely. Evolves that mutate, the common style, never pay this.
-    if (replacement !== undefined) state = mutableCopy(replacement)
-  }
+  for (const event of events) state = foldOne(evolve, state, event)
   return state
+}
+
+/** Applies one event to a private working state; returns the state to keep using. */
+export const foldOne = <S, E>(evolve: Evolve<S, E>, working: S, event: E): S => {
+  const replacement = evolve(working, event)
+  // A returned replacement may share (frozen) parts with earlier states: copy it to keep
+  // mutating freely. Evolves that mutate, the common style, never pay this.
+  return replacement === undefined ? working : mutableCopy(replacement)
 }
 
 /** Folds `events` onto a private copy of `from` and freezes the result. */
