@@ -4,11 +4,11 @@
  * and the sweeper over 100,000 open obligations in the memory store.
  */
 import { readFileSync } from "node:fs"
+import { BusinessCalendar, Deadlines, Obligation, Sweeper, Target } from "@vouch/commitments"
 import { EventStore, ExpectedVersion, Projection } from "@vouch/core"
 import { MemoryEventStore } from "@vouch/store-memory"
 import { DateTime, Effect, Result } from "effect"
 import { main } from "../../../bench/harness.ts"
-import { BusinessCalendar, Deadlines, Obligation, Sweeper, Target } from "@vouch/commitments"
 
 const cn = Result.getOrThrow(
   BusinessCalendar.fromJson(
