@@ -388,8 +388,8 @@ export const make = (
       batch: ReadonlyArray<PendingAppend>
     ): Effect.Effect<ReadonlyArray<Exit.Exit<EventStore.AppendResult, AppendError>>> => {
       const n = batch.length
+      if (n === 1) return Effect.map(Effect.exit(appendAlone(batch[0] as PendingAppend)), (exit) => [exit])
       const alone = Effect.forEach(batch, (pending) => Effect.exit(appendAlone(pending)), { concurrency: "unbounded" })
-      if (n === 1) return alone
       const streams = new Array<string>(n)
       const kinds = new Array<number>(n)
       const expectations = new Array<number>(n)
