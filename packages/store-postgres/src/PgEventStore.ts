@@ -382,8 +382,9 @@ export const make = (
     // Appends issued together outside a transaction (writers on their own streams) share one
     // statement of the `append_group` function: one round trip and one commit for up to
     // `maxAppendGroup` appends, each still checked and applied exactly as on its own. If the
-    // statement fails (a unique index stopped one of them, a deadlock, a lost connection), nothing
-    // of it was committed, and each append is made again on its own, to meet its own fate.
+    // statement fails (a unique index stopped one of them, one waited over 10 ms for a lock, a lost
+    // connection), nothing of it was committed, and each append is made again on its own, to meet
+    // its own fate.
     const serveAppends = (
       batch: ReadonlyArray<PendingAppend>
     ): Effect.Effect<ReadonlyArray<Exit.Exit<EventStore.AppendResult, AppendError>>> => {

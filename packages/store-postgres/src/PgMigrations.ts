@@ -213,6 +213,11 @@ RETURNS TABLE (
 LANGUAGE plpgsql
 -- As in append: index lookups only, whatever plan a young table got.
 SET enable_seqscan = off
+-- A group never waits long for a lock while holding others: a member whose stream row (or event
+-- id) is held by another transaction fails the statement within 10 ms, and the caller then makes
+-- each append on its own. So one blocked append does not hold back the rest of its group, and a
+-- group cannot deadlock with a caller's transaction that appends to several streams.
+SET lock_timeout = '10ms'
 AS $fn$
 -- Several appends, to the same or different streams, in one statement and so one transaction.
 -- Member k has the result the call append(p_streams[k], p_kinds[k], p_expected[k], <its

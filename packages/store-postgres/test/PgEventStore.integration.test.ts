@@ -492,6 +492,43 @@ describe.skipIf(!up)("PgEventStore on PostgreSQL", () => {
       })
     ))
 
+  it("an append blocked by another transaction does not hold back the appends grouped with it", async () => {
+    const schema = scratchSchema()
+    const blocker = await rawClient()
+    try {
+      await runWith(
+        scratchStore({}, schema),
+        Effect.gen(function* () {
+          const es = yield* EventStore.EventStore
+          yield* es.append("locked", ExpectedVersion.noStream, [newEvent({})])
+          yield* Effect.promise(async () => {
+            await blocker.query("BEGIN")
+            await blocker.query(`SELECT version FROM ${schema}.streams WHERE stream_id = 'locked' FOR UPDATE`)
+          })
+          const blocked = yield* Effect.forkChild(
+            Effect.forEach(
+              ["free0", "locked", "free1", "free2"],
+              (stream) => es.append(stream, ExpectedVersion.any, [newEvent({ stream })]),
+              { concurrency: "unbounded" }
+            )
+          )
+          // The free streams are written while the blocker still holds the locked one.
+          for (;;) {
+            const versions = yield* Effect.forEach(["free0", "free1", "free2"], (s) => es.streamVersion(s))
+            if (versions.every((v) => v === 1)) break
+            yield* Effect.sleep(10)
+          }
+          expect(yield* es.streamVersion("locked")).toBe(1)
+          yield* Effect.promise(() => blocker.query("COMMIT"))
+          const results = yield* Fiber.join(blocked)
+          expect(results.map((r) => r.lastVersion)).toEqual([1, 2, 1, 1])
+        })
+      )
+    } finally {
+      await blocker.end()
+    }
+  })
+
   it("an append whose caller gives up while it waits for a shared statement is never made", () =>
     runWith(
       scratchStore(),
