@@ -97,13 +97,14 @@ const rawSyncRate = (directory: string): number => {
   return (n / ms) * 1000
 }
 
+/** Appends events encoded through the catalog, as applications (and the command handler) do. */
 const appendLoop = (store: EventStore.Service, stream: string, calls: number, perCall: number) =>
   Effect.gen(function* () {
     for (let n = 0; n < calls; n++) {
       yield* store.append(
         stream,
         ExpectedVersion.exact(n * perCall),
-        Array.from({ length: perCall }, (_, i) => event(n * perCall + i))
+        Array.from({ length: perCall }, (_, i) => caseEvent(stream, n * perCall + i))
       )
     }
   })
