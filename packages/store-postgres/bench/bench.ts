@@ -5,9 +5,9 @@
  * reachable server the suite prints why and exits 0.
  */
 import { PgClient } from "@effect/sql-pg"
-import { type Event, EventId, EventStore, ExpectedVersion } from "@vouch/core"
+import { type Event, EventCatalog, EventStore, ExpectedVersion } from "@vouch/core"
 import { PgEventStore } from "@vouch/store-postgres"
-import { Cause, Effect, Exit, Layer, ManagedRuntime, Option } from "effect"
+import { Cause, Effect, Exit, Layer, ManagedRuntime, Option, Result, Schema } from "effect"
 import pg from "pg"
 import { type Measurement, main, type Workload } from "../../../bench/harness.ts"
 
@@ -26,13 +26,23 @@ const payload = (stream: number, n: number) => ({
   text: "The parcel arrived two days late and the box was damaged.",
   tags: ["delivery", "damage"]
 })
-const newEvent = (stream: number, n: number): Event.NewEvent => ({
-  eventId: EventId.make(),
-  eventType: "bench/Happened",
-  schemaVersion: 1,
-  data: payload(stream, n),
-  metadata: { correlationId: "bench" }
+// Vouch's side appends events encoded through a catalog, as applications and the command
+// handler do; the stored JSON is the same payload the raw baseline inserts.
+const Happened = Schema.TaggedStruct("Happened", {
+  stream: Schema.Number,
+  n: Schema.Number,
+  kind: Schema.String,
+  text: Schema.String,
+  tags: Schema.Array(Schema.String)
 })
+const Events = EventCatalog.make("bench", Schema.Union([Happened]))
+const newEvent = (stream: number, n: number): Event.NewEvent =>
+  Result.getOrThrow(
+    Events.encode(
+      { _tag: "Happened", ...payload(stream, n) },
+      { streamId: `bench-${stream}`, metadata: { correlationId: "bench" } }
+    )
+  )
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 
