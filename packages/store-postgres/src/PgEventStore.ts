@@ -364,14 +364,21 @@ export const make = (
       ]).values
     }
 
-    /** One append in a statement of its own: the fast path, then the careful one if a unique index stopped it. */
-    const appendAlone = (pending: PendingAppend): Effect.Effect<EventStore.AppendResult, AppendError> => {
+    /**
+     * One append in a statement of its own: the fast path, then the careful one if a unique index
+     * stopped it. Inside the caller's transaction a unique violation would abort the whole
+     * transaction, so there the careful path, which checks the ids first, runs from the start.
+     */
+    const appendAlone = (
+      pending: PendingAppend,
+      inTransaction: boolean
+    ): Effect.Effect<EventStore.AppendResult, AppendError> => {
       const attempt = (n: number): Effect.Effect<ReadonlyArray<ReadonlyArray<unknown>>, StorageFailure> =>
-        Effect.catchTag(appendOnce(pending, n > 0), "SqlError", (error) =>
+        Effect.catchTag(appendOnce(pending, inTransaction || n > 0), "SqlError", (error) =>
           // The unique index on event_id stopped the fast path (a re-append, or the same ids
           // sent to two streams at once) and the statement rolled back: call again carefully,
           // so the function's idempotency rule gives the verdict.
-          sqlState(error) === "23505" && n < raceRetries
+          sqlState(error) === "23505" && n < raceRetries && !inTransaction
             ? attempt(n + 1)
             : Effect.fail(toStorageFailure(error, "append"))
         )
@@ -389,8 +396,10 @@ export const make = (
       batch: ReadonlyArray<PendingAppend>
     ): Effect.Effect<ReadonlyArray<Exit.Exit<EventStore.AppendResult, AppendError>>> => {
       const n = batch.length
-      if (n === 1) return Effect.map(Effect.exit(appendAlone(batch[0] as PendingAppend)), (exit) => [exit])
-      const alone = Effect.forEach(batch, (pending) => Effect.exit(appendAlone(pending)), { concurrency: "unbounded" })
+      if (n === 1) return Effect.map(Effect.exit(appendAlone(batch[0] as PendingAppend, false)), (exit) => [exit])
+      const alone = Effect.forEach(batch, (pending) => Effect.exit(appendAlone(pending, false)), {
+        concurrency: "unbounded"
+      })
       const streams = new Array<string>(n)
       const kinds = new Array<number>(n)
       const expectations = new Array<number>(n)
@@ -432,10 +441,10 @@ export const make = (
         const pending: PendingAppend = { request, expected, now }
         const appended =
           request.events.length === 0
-            ? appendAlone(pending)
+            ? appendAlone(pending, false)
             : Effect.flatMap(Effect.serviceOption(sql.transactionService), (transaction) =>
                 // Inside the caller's transaction the append must run on its connection.
-                Option.isSome(transaction) ? appendAlone(pending) : appendGrouped(pending)
+                Option.isSome(transaction) ? appendAlone(pending, true) : appendGrouped(pending)
               )
         return request.events.length === 0
           ? appended

@@ -374,6 +374,32 @@ describe.skipIf(!up)("PgEventStore on PostgreSQL", () => {
     )
   })
 
+  it("inside the caller's transaction, a re-append returns the original result and a stolen id fails typed, without aborting the transaction", () =>
+    runWith(
+      scratchStore(),
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const es = yield* EventStore.EventStore
+        const elsewhere = newEvent({ elsewhere: true })
+        yield* es.append("tx-other", ExpectedVersion.noStream, [elsewhere])
+        const events = [newEvent({ n: 1 }), newEvent({ n: 2 })]
+        const [first, again, stolen, after] = yield* sql.withTransaction(
+          Effect.gen(function* () {
+            const first = yield* es.append("tx-retry", ExpectedVersion.noStream, events)
+            const again = yield* es.append("tx-retry", ExpectedVersion.noStream, events)
+            const stolen = yield* failureOf(es.append("tx-retry", ExpectedVersion.exact(2), [elsewhere]))
+            // The transaction is still usable: a later append in it succeeds and commits with it.
+            const after = yield* es.append("tx-retry", ExpectedVersion.exact(2), [newEvent({ n: 3 })])
+            return [first, again, stolen, after] as const
+          })
+        )
+        expect(again).toEqual({ ...first, duplicate: true })
+        expect(stolen).toMatchObject({ _tag: "DuplicateEventId", existingStreamId: "tx-other" })
+        expect(after.lastVersion).toBe(3)
+        expect(yield* es.streamVersion("tx-retry")).toBe(3)
+      })
+    ))
+
   it("forward reads issued together are served by shared queries, each exactly as if read alone", () =>
     runWith(
       scratchStore(),
