@@ -17,6 +17,7 @@ import {
   Waiters
 } from "@vouch/core"
 import { Clock, Context, Effect, Layer, Option, Result } from "effect"
+import * as EventIdIndex from "./internal/EventIdIndex.ts"
 
 /** The two services this adapter provides. */
 export interface MemoryStores {
@@ -28,11 +29,14 @@ export interface MemoryStores {
 export const make: Effect.Effect<MemoryStores> = Effect.sync(() => {
   const log: Array<Event.RecordedEvent> = []
   const streams = new Map<string, Array<Event.RecordedEvent>>()
-  const byId = new Map<string, Event.RecordedEvent>()
+  const byId = EventIdIndex.make((position) => (log[position] as Event.RecordedEvent).eventId)
   const checkpoints = new Map<string, CheckpointStore.SavedCheckpoint>()
   const appended = Waiters.make()
 
-  const locate = (eventId: string): Idempotency.Location | undefined => byId.get(eventId)
+  const locate = (eventId: string): Idempotency.Location | undefined => {
+    const position = byId.find(eventId)
+    return position < 0 ? undefined : log[position]
+  }
   const headPosition = () => (log.length === 0 ? Checkpoint.beginning : Checkpoint.fromNumber(log.length))
 
   const appendNow = (
@@ -82,9 +86,9 @@ export const make: Effect.Effect<MemoryStores> = Effect.sync(() => {
         globalPosition: Checkpoint.fromNumber(log.length + 1),
         recordedAt: now
       })
+      byId.add(event.eventId, log.length)
       log.push(recorded)
       target.push(recorded)
-      byId.set(event.eventId, recorded)
     }
     appended.wakeAll()
     return Effect.succeed({
