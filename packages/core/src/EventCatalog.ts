@@ -150,8 +150,19 @@ export const make = <S extends Schema.Codec<{ readonly _tag: string }, unknown>>
   }
 
   /** The decoded event, or the problem: no `Result` or closure per event on the read path. */
+  // Stored events come in runs of one type; remembering the last lookup saves a map probe per event.
+  let lastType: string | undefined
+  let lastEntry: Entry | undefined
+  const entryFor = (eventType: string): Entry | undefined => {
+    if (eventType !== lastType) {
+      lastEntry = byType.get(eventType)
+      lastType = eventType
+    }
+    return lastEntry
+  }
+
   const decodeOrProblem = (recorded: RecordedEvent): E | Problem => {
-    const entry = byType.get(recorded.eventType)
+    const entry = entryFor(recorded.eventType)
     if (entry === undefined) return new Problem(`not an event type of ${aggregate}`)
     if (recorded.schemaVersion > entry.version) {
       return new Problem(
