@@ -198,6 +198,15 @@ export const make = <S extends Schema.Codec<{ readonly _tag: string }, unknown>>
     return event instanceof Problem ? Result.fail(explain(recorded, event)) : Result.succeed(event)
   }
 
+  const decodeEach = (recorded: ReadonlyArray<RecordedEvent>, visit: (event: E) => void) => {
+    for (let i = 0; i < recorded.length; i++) {
+      const event = decodeOrProblem(recorded[i] as RecordedEvent)
+      if (event instanceof Problem) return explain(recorded[i] as RecordedEvent, event)
+      visit(event)
+    }
+    return undefined
+  }
+
   const encodeOne = (
     event: E,
     streamId: string,
@@ -249,22 +258,11 @@ export const make = <S extends Schema.Codec<{ readonly _tag: string }, unknown>>
       return Result.succeed(envelopes)
     },
     decode,
-    decodeEach: (recorded, visit) => {
-      for (let i = 0; i < recorded.length; i++) {
-        const event = decodeOrProblem(recorded[i] as RecordedEvent)
-        if (event instanceof Problem) return explain(recorded[i] as RecordedEvent, event)
-        visit(event)
-      }
-      return undefined
-    },
+    decodeEach,
     decodeAll: (recorded) => {
-      const events: Array<E> = new Array(recorded.length)
-      for (let i = 0; i < recorded.length; i++) {
-        const event = decodeOrProblem(recorded[i] as RecordedEvent)
-        if (event instanceof Problem) return Result.fail(explain(recorded[i] as RecordedEvent, event))
-        events[i] = event
-      }
-      return Result.succeed(events)
+      const events: Array<E> = []
+      const failure = decodeEach(recorded, (event) => events.push(event))
+      return failure === undefined ? Result.succeed(events) : Result.fail(failure)
     }
   }
 }

@@ -6,19 +6,11 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import {
-  Aggregate,
-  Checkpoint,
-  Decider,
-  type Event,
-  EventCatalog,
-  EventId,
-  EventStore,
-  ExpectedVersion
-} from "@vouch/core"
+import { Aggregate, Checkpoint, type Event, EventId, EventStore, ExpectedVersion } from "@vouch/core"
 import { FileEventStore } from "@vouch/store-file"
-import { Effect, Result, Schema } from "effect"
+import { Effect } from "effect"
 import { type Measurement, main, type Workload } from "../../../bench/harness.ts"
+import { Case, encodedCaseEvent } from "../../store-memory/bench/caseAggregate.ts"
 
 const event = (i: number): Event.NewEvent => ({
   eventId: EventId.make(),
@@ -28,47 +20,8 @@ const event = (i: number): Event.NewEvent => ({
   metadata: { actor: "bench" }
 })
 
-// The read-and-fold workload decodes through a catalog and folds through a decider, as
-// `Aggregate.load` does for an application: the same complaint-like aggregate as the memory bench.
-const Logged = Schema.TaggedStruct("Logged", { agent: Schema.String, minutes: Schema.Number, note: Schema.String })
-const Escalated = Schema.TaggedStruct("Escalated", { level: Schema.Number })
-const CaseEvent = Schema.Union([Logged, Escalated])
-type CaseEvent = typeof CaseEvent.Type
-interface CaseState {
-  readonly minutes: number
-  readonly level: number
-  readonly perAgent: Record<string, number>
-  readonly count: number
-}
-const Case = Aggregate.make({
-  category: "case",
-  events: EventCatalog.make("bench", CaseEvent),
-  decider: Decider.make<{ readonly _tag: "Log" }, CaseState, CaseEvent, never>({
-    initialState: { minutes: 0, level: 0, perAgent: {}, count: 0 },
-    evolve: (state, event) => {
-      state.count++
-      if (event._tag === "Logged") {
-        state.minutes += event.minutes
-        state.perAgent[event.agent] = (state.perAgent[event.agent] ?? 0) + event.minutes
-      } else {
-        state.level = event.level
-      }
-    },
-    decide: () => Result.succeed([])
-  })
-})
-
-/** Event `i` of a case, encoded through the catalog as an application appends it. */
-const caseEvent = (streamId: string, i: number): Event.NewEvent =>
-  Result.getOrThrow(
-    Case.events.encode(
-      i % 10 === 9
-        ? { _tag: "Escalated", level: i % 3 }
-        : { _tag: "Logged", agent: `agent-${i % 7}`, minutes: i % 13, note: "called back" },
-      { streamId }
-    )
-  )
-
+// Appends and the read-and-fold workload use the memory bench's complaint-like aggregate, encoded
+// through its catalog and folded through its decider, as `Aggregate.load` does for an application.
 /** Runs `body` against a store in a fresh directory. */
 const withStore = <A>(
   body: (store: EventStore.Service, directory: string) => Effect.Effect<A, unknown>,
@@ -104,7 +57,7 @@ const appendLoop = (store: EventStore.Service, stream: string, calls: number, pe
       yield* store.append(
         stream,
         ExpectedVersion.exact(n * perCall),
-        Array.from({ length: perCall }, (_, i) => caseEvent(stream, n * perCall + i))
+        Array.from({ length: perCall }, (_, i) => encodedCaseEvent(stream, n * perCall + i))
       )
     }
   })
@@ -218,7 +171,7 @@ const workloads: ReadonlyArray<Workload> = [
       withStore((store) =>
         Effect.gen(function* () {
           const events = 100_000
-          yield* fill(store, events, 1, 1000, caseEvent)
+          yield* fill(store, events, 1, 1000, encodedCaseEvent)
           const read = Effect.map(store.readStream("stream-0"), (read) => {
             if (read.length !== events) throw new Error(`read ${read.length}`)
           })

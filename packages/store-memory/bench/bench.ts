@@ -4,48 +4,12 @@
  * every rehydration decodes through the catalog. Run with `pnpm bench`.
  */
 import { fileURLToPath } from "node:url"
-import { Aggregate, CommandHandler, Decider, type Event, EventCatalog, EventStore, ExpectedVersion } from "@vouch/core"
+import { Aggregate, CommandHandler, Decider, type Event, EventStore, ExpectedVersion } from "@vouch/core"
 import { MemoryEventStore } from "@vouch/store-memory"
-import { Effect, Result, Schema } from "effect"
+import { Effect } from "effect"
 import { produce } from "immer"
 import { main, type Workload } from "../../../bench/harness.ts"
-
-// A complaint-like aggregate whose state grows with its events, so folds do real work.
-const Logged = Schema.TaggedStruct("Logged", { agent: Schema.String, minutes: Schema.Number, note: Schema.String })
-const Escalated = Schema.TaggedStruct("Escalated", { level: Schema.Number })
-const CaseEvent = Schema.Union([Logged, Escalated])
-type CaseEvent = typeof CaseEvent.Type
-interface CaseState {
-  readonly minutes: number
-  readonly level: number
-  readonly perAgent: Record<string, number>
-  readonly count: number
-}
-const initialState: CaseState = { minutes: 0, level: 0, perAgent: {}, count: 0 }
-const evolve = (state: { -readonly [K in keyof CaseState]: CaseState[K] }, event: CaseEvent): void => {
-  state.count++
-  if (event._tag === "Logged") {
-    state.minutes += event.minutes
-    state.perAgent[event.agent] = (state.perAgent[event.agent] ?? 0) + event.minutes
-  } else {
-    state.level = event.level
-  }
-}
-type Log = { readonly _tag: "Log"; readonly agent: string }
-const decider = Decider.make<Log, CaseState, CaseEvent, never>({
-  initialState,
-  evolve,
-  decide: (command) => Result.succeed([{ _tag: "Logged", agent: command.agent, minutes: 5, note: "worked on it" }])
-})
-const Events = EventCatalog.make("bench", CaseEvent)
-const Case = Aggregate.make({ category: "case", decider, events: Events })
-
-const event = (i: number): CaseEvent =>
-  i % 10 === 9
-    ? { _tag: "Escalated", level: i % 3 }
-    : { _tag: "Logged", agent: `agent-${i % 7}`, minutes: i % 13, note: "called back" }
-
-const encode = (streamId: string, i: number): Event.NewEvent => Result.getOrThrow(Events.encode(event(i), { streamId }))
+import { Case, caseEvent, decider, encodedCaseEvent, evolve, initialState } from "./caseAggregate.ts"
 
 const run = <A>(effect: Effect.Effect<A, unknown, EventStore.EventStore>) =>
   Effect.runPromise(Effect.provide(effect, MemoryEventStore.layer) as Effect.Effect<A>)
@@ -61,7 +25,7 @@ const appendWorkload = (name: string, writers: number, perCall: number, totalEve
           Effect.gen(function* () {
             for (let c = 0; c < calls; c++) {
               const streamId = `case-${w}-${c % 100}`
-              const batch = Array.from({ length: perCall }, (_, i) => encode(streamId, c * perCall + i))
+              const batch = Array.from({ length: perCall }, (_, i) => encodedCaseEvent(streamId, c * perCall + i))
               yield* store.append(streamId, ExpectedVersion.any, batch)
             }
           })
@@ -86,7 +50,7 @@ const rehydrateWorkload = (name: string, streams: number, perStream: number, rou
         for (let s = 0; s < streams; s++) {
           for (let from = 0; from < perStream; from += 1000) {
             const batch = Array.from({ length: Math.min(1000, perStream - from) }, (_, i) =>
-              encode(`case-${s}`, from + i)
+              encodedCaseEvent(`case-${s}`, from + i)
             )
             yield* store.append(`case-${s}`, ExpectedVersion.any, batch)
           }
@@ -104,7 +68,7 @@ const rehydrateWorkload = (name: string, streams: number, perStream: number, rou
     )
 })
 
-const foldEvents = Array.from({ length: 200_000 }, (_, i) => event(i))
+const foldEvents = Array.from({ length: 200_000 }, (_, i) => caseEvent(i))
 
 const foldWorkload = (name: string, fold: () => unknown): Workload => ({
   name,
@@ -164,7 +128,7 @@ const workloads: ReadonlyArray<Workload> = [
             yield* store.append(
               streamId,
               ExpectedVersion.any,
-              Array.from({ length: 1000 }, (_, i) => encode(streamId, i))
+              Array.from({ length: 1000 }, (_, i) => encodedCaseEvent(streamId, i))
             )
           }
           const start = performance.now()
